@@ -1,0 +1,137 @@
+package io.rebound.core;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.rebound.api.RetryPolicy;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One item to enqueue: an immutable value built with {@link #builder(String)}, every setter
+ * validating. Defaults: no key (a new item every time), priority 5, no delay, the queue's policy.
+ */
+public final class EnqueueRequest {
+  public static final int MAX_KEY_LENGTH = 512;
+  public static final int DEFAULT_PRIORITY = 5;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String payload;
+  private final String key;
+  private final int priority;
+  private final Duration delay;
+  private final RetryPolicy retryPolicy;
+  private final Integer maxAttempts;
+
+  private EnqueueRequest(Builder b) {
+    payload = b.payload;
+    key = b.key;
+    priority = b.priority;
+    delay = b.delay;
+    retryPolicy = b.retryPolicy;
+    maxAttempts = b.maxAttempts;
+  }
+
+  /** @param payloadJson the payload as JSON text; it is checked to be valid JSON */
+  public static Builder builder(String payloadJson) {
+    return new Builder(payloadJson);
+  }
+
+  public static Builder builder(JsonNode payload) {
+    if (payload == null) {
+      throw new IllegalArgumentException("payload must be set");
+    }
+    return new Builder(payload.toString());
+  }
+
+  public String payload() {
+    return payload;
+  }
+
+  public Optional<String> key() {
+    return Optional.ofNullable(key);
+  }
+
+  public int priority() {
+    return priority;
+  }
+
+  public Duration delay() {
+    return delay;
+  }
+
+  public Optional<RetryPolicy> retryPolicy() {
+    return Optional.ofNullable(retryPolicy);
+  }
+
+  public Optional<Integer> maxAttempts() {
+    return Optional.ofNullable(maxAttempts);
+  }
+
+  public static final class Builder {
+    private final String payload;
+    private String key;
+    private int priority = DEFAULT_PRIORITY;
+    private Duration delay = Duration.ZERO;
+    private RetryPolicy retryPolicy;
+    private Integer maxAttempts;
+
+    private Builder(String payloadJson) {
+      if (payloadJson == null) {
+        throw new IllegalArgumentException("payload must be set");
+      }
+      try {
+        JSON.readTree(payloadJson);
+      } catch (JsonProcessingException e) {
+        throw new IllegalArgumentException("payload is not valid JSON: " + e.getOriginalMessage());
+      }
+      this.payload = payloadJson;
+    }
+
+    /** The dedup key: enqueueing an existing key of the queue returns the existing item. 1-512 chars. */
+    public Builder key(String value) {
+      if (value != null && (value.isEmpty() || value.length() > MAX_KEY_LENGTH)) {
+        throw new IllegalArgumentException("key must be 1 to " + MAX_KEY_LENGTH + " characters, was " + value.length());
+      }
+      key = value;
+      return this;
+    }
+
+    /** 0 to 9, higher runs first. Default 5. */
+    public Builder priority(int value) {
+      if (value < 0 || value > 9) {
+        throw new IllegalArgumentException("priority must be between 0 and 9, was " + value);
+      }
+      priority = value;
+      return this;
+    }
+
+    /** Wait this long before the first attempt; 0 to 365 days. Default 0. */
+    public Builder delay(Duration value) {
+      if (value == null || value.isNegative() || value.compareTo(Duration.ofDays(365)) > 0) {
+        throw new IllegalArgumentException("delay must be between 0 and 365 days, was " + value);
+      }
+      delay = value;
+      return this;
+    }
+
+    /** This item's own retry policy instead of its queue's. Default: the queue's. */
+    public Builder retryPolicy(RetryPolicy value) {
+      retryPolicy = value;
+      return this;
+    }
+
+    /** The queue's (or this item's) policy with another maxAttempts. */
+    public Builder maxAttempts(int value) {
+      if (value < 1 || value > RetryPolicy.MAX_ATTEMPTS_LIMIT) {
+        throw new IllegalArgumentException("maxAttempts must be between 1 and " + RetryPolicy.MAX_ATTEMPTS_LIMIT + ", was " + value);
+      }
+      maxAttempts = value;
+      return this;
+    }
+
+    public EnqueueRequest build() {
+      return new EnqueueRequest(this);
+    }
+  }
+}

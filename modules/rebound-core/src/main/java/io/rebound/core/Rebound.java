@@ -1,0 +1,323 @@
+package io.rebound.core;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.rebound.api.JobHandler;
+import io.rebound.api.RetryPolicy;
+import io.rebound.core.config.QueueSettings;
+import io.rebound.core.config.ReboundConfigException;
+import io.rebound.core.config.ReboundSettings;
+import io.rebound.core.dispatch.Dispatcher;
+import io.rebound.core.handler.Handlers;
+import io.rebound.core.item.History;
+import io.rebound.core.item.HistoryEntry;
+import io.rebound.core.item.ItemEntity;
+import io.rebound.core.item.ItemIds;
+import io.rebound.core.item.ItemRuntime;
+import io.rebound.core.item.ItemTransition;
+import io.rebound.core.item.ItemView;
+import io.rebound.core.item.PolicyData;
+import io.rebound.core.storage.Schema;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * An embedded Rebound node: start it with {@link #start(Config, Map)}, enqueue items, read their
+ * status and history, cancel and redrive them, and {@link #shutdown()} it gracefully.
+ *
+ * <p>Every method is asynchronous and safe from any thread. Failed stages carry {@link
+ * UnknownQueueException}, {@link ItemNotFoundException} or {@link IllegalTransitionException}.
+ */
+public final class Rebound implements AutoCloseable {
+  private static final String SYSTEM_NAME = "rebound";
+  private static final AtomicInteger LISTENERS = new AtomicInteger();
+
+  private final ActorSystem<Void> system;
+  private final ReboundSettings settings;
+  private final ActorRef<Dispatcher.Command> dispatcher;
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+
+  private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher) {
+    this.system = system;
+    this.settings = settings;
+    this.dispatcher = dispatcher;
+    this.sharding = ClusterSharding.get(system);
+    this.askTimeout = settings.askTimeout();
+  }
+
+  /** Starts a node whose queues all name their handler type in config. */
+  public static Rebound start(Config config) {
+    return start(config, Map.of());
+  }
+
+  /**
+   * Starts a node and waits until it is ready to take items.
+   *
+   * @param config the application config (layered over Rebound's and Pekko's reference.conf)
+   * @param handlers handlers by queue name; a queue without one names its type in config
+   * @throws ReboundConfigException naming the key, when the config is wrong
+   */
+  public static Rebound start(Config config, Map<String, JobHandler> handlers) {
+    return start(config, handlers, new Handlers());
+  }
+
+  /** As {@link #start(Config, Map)}, with more handler types to choose from in config. */
+  public static Rebound start(Config config, Map<String, JobHandler> handlers, Handlers types) {
+    Config resolved = withDefaults(config);
+    ReboundSettings settings = ReboundSettings.from(resolved);
+    Map<String, JobHandler> resolvedHandlers = types.resolve(handlers, settings.handlers());
+    String url = settings.effectiveDatabaseUrl();
+    Schema.Dialect dialect;
+    try {
+      dialect = Schema.Dialect.of(url);
+    } catch (IllegalArgumentException e) {
+      throw new ReboundConfigException("rebound.database.url", e.getMessage());
+    }
+    String user = resolved.getString("rebound.database.user");
+    String password = resolved.getString("rebound.database.password");
+    try {
+      Schema.ensure(url, user, password);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot open the database at " + url + ": " + e.getMessage(), e);
+    }
+    Config db = ConfigFactory.parseMap(Map.of(
+        "pekko-persistence-jdbc.shared-databases.rebound.db.url", url,
+        "pekko-persistence-jdbc.shared-databases.rebound.db.driver", dialect.driver,
+        "pekko-persistence-jdbc.shared-databases.rebound.profile", dialect.slickProfile));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, db.withFallback(resolved));
+    try {
+      return boot(system, settings, resolvedHandlers);
+    } catch (RuntimeException e) {
+      system.terminate();
+      throw e;
+    }
+  }
+
+  /** The config as a node sees it: yours, over Rebound's Pekko settings, over every reference.conf. */
+  public static Config withDefaults(Config config) {
+    return config
+        .withFallback(ConfigFactory.parseResources(Rebound.class.getClassLoader(), "rebound-pekko.conf"))
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
+  }
+
+  private static Rebound boot(ActorSystem<Void> system, ReboundSettings settings, Map<String, JobHandler> handlers) {
+    Cluster cluster = Cluster.get(system);
+    CompletableFuture<Done> up = new CompletableFuture<>();
+    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(Done.getInstance()));
+    if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      // No seed nodes: this node is a cluster of its own.
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    Map<String, Integer> limits = new HashMap<>();
+    settings.queues().forEach((name, q) -> limits.put(name, q.concurrency()));
+    ActorRef<Dispatcher.Command> dispatcher =
+        system.systemActorOf(Dispatcher.create(settings.maxConcurrency(), limits), "rebound-dispatcher", Props.empty());
+    Executor handlerExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.handler-dispatcher"));
+    ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, Clock.systemUTC()));
+
+    // Graceful shutdown: stop granting permits and let running attempts finish (bounded by the
+    // phase timeout, rebound.shutdown-timeout); sharding then hands its entities off.
+    CoordinatedShutdown.get(Adapter.toClassic(system))
+        .addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "rebound-drain-attempts", () ->
+            AskPattern.<Dispatcher.Command, Dispatcher.Drained>ask(
+                    dispatcher, Dispatcher.Drain::new, settings.shutdownTimeout(), system.scheduler())
+                .handle((d, e) -> Done.getInstance()));
+    try {
+      up.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("the node did not join its cluster within 30s", e);
+    }
+    return new Rebound(system, settings, dispatcher);
+  }
+
+  // ---- items ------------------------------------------------------------------------------
+
+  /** Enqueues an item; with a key that exists in the queue, answers with the existing item. */
+  public CompletionStage<EnqueueResult> enqueue(String queue, EnqueueRequest request) {
+    QueueSettings q = settings.queues().get(queue);
+    if (q == null) {
+      return CompletableFuture.failedFuture(new UnknownQueueException(queue));
+    }
+    String id = request.key().map(k -> ItemIds.forKey(queue, k)).orElseGet(ItemIds::random);
+    PolicyData policy = ownPolicy(q, request);
+    Instant notBefore = request.delay().isZero() ? null : Instant.now().plus(request.delay());
+    return ask(id, r -> new ItemEntity.Enqueue(queue, request.key().orElse(null), request.payload(), request.priority(), notBefore, policy, r))
+        .thenApply(reply -> {
+          if (reply instanceof ItemEntity.Accepted a) {
+            return new EnqueueResult(a.item(), a.created());
+          }
+          throw new IllegalStateException("unexpected reply to enqueue: " + reply);
+        });
+  }
+
+  /** The item as it is now, or empty when no item has this id. */
+  public CompletionStage<Optional<ItemView>> status(String id) {
+    if (!ItemIds.isValid(id)) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return ask(id, ItemEntity.GetItem::new)
+        .thenApply(reply -> reply instanceof ItemEntity.Accepted a ? Optional.of(a.item()) : Optional.<ItemView>empty());
+  }
+
+  /** Every step of the item's life, oldest first, read from its journal. */
+  public CompletionStage<List<HistoryEntry>> history(String id) {
+    if (!ItemIds.isValid(id)) {
+      return CompletableFuture.failedFuture(new ItemNotFoundException(id));
+    }
+    JdbcReadJournal journal = PersistenceQuery.get(Adapter.toClassic(system))
+        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    return journal.currentEventsByPersistenceId(ItemEntity.persistenceId(id).id(), 0L, Long.MAX_VALUE)
+        .map(env -> History.entry(env.sequenceNr(), (ItemEntity.Event) env.event()))
+        .runWith(Sink.seq(), system)
+        .thenApply(entries -> {
+          if (entries.isEmpty()) {
+            throw new ItemNotFoundException(id);
+          }
+          return List.copyOf(entries);
+        });
+  }
+
+  /** Cancels a PENDING, WAITING, PARKED or RUNNING item (a running handler finishes unheeded). */
+  public CompletionStage<ItemView> cancel(String id, String reason) {
+    return change(id, "cancel", r -> new ItemEntity.Cancel(reason, r));
+  }
+
+  public CompletionStage<ItemView> cancel(String id) {
+    return cancel(id, "cancelled by request");
+  }
+
+  /** Sends a dead-lettered item back to PENDING; its attempts start again from 1. */
+  public CompletionStage<ItemView> redrive(String id) {
+    return change(id, "redrive", ItemEntity.Redrive::new);
+  }
+
+  // ---- queues and node --------------------------------------------------------------------
+
+  public Map<String, QueueSettings> queues() {
+    return settings.queues();
+  }
+
+  /** A paused queue still accepts items but starts no attempts (until {@link #resume}; not persisted). */
+  public void pause(String queue) {
+    requireQueue(queue);
+    dispatcher.tell(new Dispatcher.Pause(queue));
+  }
+
+  public void resume(String queue) {
+    requireQueue(queue);
+    dispatcher.tell(new Dispatcher.Resume(queue));
+  }
+
+  /** Permits out and waiting on this node, per queue. */
+  public CompletionStage<Dispatcher.Stats> dispatcherStats() {
+    return AskPattern.ask(dispatcher, Dispatcher.GetStats::new, askTimeout, system.scheduler());
+  }
+
+  /**
+   * Calls the listener for every status change of an item on this node, in order per item, on
+   * one actor thread: keep it quick.
+   */
+  public void onTransition(Consumer<ItemTransition> listener) {
+    ActorRef<ItemTransition> ref = system.systemActorOf(
+        Behaviors.receive(ItemTransition.class)
+            .onMessage(ItemTransition.class, t -> {
+              listener.accept(t);
+              return Behaviors.same();
+            })
+            .build(),
+        "rebound-transition-listener-" + LISTENERS.incrementAndGet(),
+        Props.empty());
+    system.eventStream().tell(new EventStream.Subscribe<>(ItemTransition.class, ref));
+  }
+
+  public ReboundSettings settings() {
+    return settings;
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  /**
+   * Stops the node gracefully: no new attempts start, running ones get up to {@code
+   * rebound.shutdown-timeout} to finish, then everything stops. Items left pending or waiting are
+   * durable and resume on the next start; an attempt cut off by the deadline is recorded as
+   * ORPHANED then.
+   */
+  public CompletionStage<Done> shutdown() {
+    return CoordinatedShutdown.get(Adapter.toClassic(system)).runAll(CoordinatedShutdown.unknownReason());
+  }
+
+  @Override
+  public void close() {
+    shutdown().toCompletableFuture().join();
+    system.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  private static PolicyData ownPolicy(QueueSettings q, EnqueueRequest request) {
+    if (request.retryPolicy().isEmpty() && request.maxAttempts().isEmpty()) {
+      return null;
+    }
+    RetryPolicy base = request.retryPolicy().orElse(q.retryPolicy());
+    RetryPolicy p = request.maxAttempts().map(n -> base.toBuilder().maxAttempts(n).build()).orElse(base);
+    return PolicyData.of(p);
+  }
+
+  private CompletionStage<ItemView> change(String id, String action, Function<ActorRef<ItemEntity.Reply>, ItemEntity.Command> command) {
+    if (!ItemIds.isValid(id)) {
+      return CompletableFuture.failedFuture(new ItemNotFoundException(id));
+    }
+    return ask(id, command).thenApply(reply -> {
+      if (reply instanceof ItemEntity.Accepted a) {
+        return a.item();
+      }
+      if (reply instanceof ItemEntity.Rejected r) {
+        throw new IllegalTransitionException(r.item(), action);
+      }
+      throw new ItemNotFoundException(id);
+    });
+  }
+
+  private CompletionStage<ItemEntity.Reply> ask(String id, Function<ActorRef<ItemEntity.Reply>, ItemEntity.Command> command) {
+    return sharding.entityRefFor(ItemEntity.ENTITY_TYPE_KEY, id).ask(command::apply, askTimeout);
+  }
+
+  private void requireQueue(String queue) {
+    if (!settings.queues().containsKey(queue)) {
+      throw new UnknownQueueException(queue);
+    }
+  }
+}

@@ -1,0 +1,8 @@
+package io.rebound.core;
+
+/** The queue is not configured on this node. */
+public class UnknownQueueException extends RuntimeException {
+  public UnknownQueueException(String queue) {
+    super("no queue named '" + queue + "'");
+  }
+}

@@ -1,0 +1,124 @@
+package io.rebound.core.config;
+
+import io.rebound.api.RetryPolicy;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * How one queue runs: an immutable value built with {@link #builder(String)}; every setter
+ * validates. Defaults: {@code concurrency = 8}, {@code attemptTimeout = 5m}, {@code parkRetry = 30s},
+ * {@link RetryPolicy#defaults()}.
+ */
+public final class QueueSettings {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  private final String name;
+  private final int concurrency;
+  private final Duration attemptTimeout;
+  private final Duration parkRetry;
+  private final RetryPolicy retryPolicy;
+
+  private QueueSettings(Builder b) {
+    name = b.name;
+    concurrency = b.concurrency;
+    attemptTimeout = b.attemptTimeout;
+    parkRetry = b.parkRetry;
+    retryPolicy = b.retryPolicy;
+  }
+
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** Attempts of this queue that may run at once on one node. */
+  public int concurrency() {
+    return concurrency;
+  }
+
+  /** How long an attempt may run without an outcome or a heartbeat before it fails with TIMEOUT. */
+  public Duration attemptTimeout() {
+    return attemptTimeout;
+  }
+
+  /** How long a parked item waits before it tries again (the attempt does not count). */
+  public Duration parkRetry() {
+    return parkRetry;
+  }
+
+  /** The policy for items that were not given one of their own at enqueue. */
+  public RetryPolicy retryPolicy() {
+    return retryPolicy;
+  }
+
+  public Builder toBuilder() {
+    return new Builder(name)
+        .concurrency(concurrency)
+        .attemptTimeout(attemptTimeout)
+        .parkRetry(parkRetry)
+        .retryPolicy(retryPolicy);
+  }
+
+  @Override
+  public String toString() {
+    return "QueueSettings(" + name + ", concurrency=" + concurrency + ", attemptTimeout=" + attemptTimeout
+        + ", parkRetry=" + parkRetry + ", " + retryPolicy + ")";
+  }
+
+  public static final class Builder {
+    private final String name;
+    private int concurrency = 8;
+    private Duration attemptTimeout = Duration.ofMinutes(5);
+    private Duration parkRetry = Duration.ofSeconds(30);
+    private RetryPolicy retryPolicy = RetryPolicy.defaults();
+
+    private Builder(String name) {
+      if (name == null || !NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException(
+            "queue name must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, was '" + name + "'");
+      }
+      this.name = name;
+    }
+
+    /** 1 to 10,000. Default 8. */
+    public Builder concurrency(int value) {
+      if (value < 1 || value > 10_000) {
+        throw new IllegalArgumentException("concurrency must be between 1 and 10000, was " + value);
+      }
+      concurrency = value;
+      return this;
+    }
+
+    /** More than 0, at most 7 days. Default 5m. */
+    public Builder attemptTimeout(Duration value) {
+      attemptTimeout = positive("attempt-timeout", value, Duration.ofDays(7));
+      return this;
+    }
+
+    /** More than 0, at most 1 day. Default 30s. */
+    public Builder parkRetry(Duration value) {
+      parkRetry = positive("park-retry", value, Duration.ofDays(1));
+      return this;
+    }
+
+    public Builder retryPolicy(RetryPolicy value) {
+      retryPolicy = Objects.requireNonNull(value, "retry policy");
+      return this;
+    }
+
+    public QueueSettings build() {
+      return new QueueSettings(this);
+    }
+
+    private static Duration positive(String field, Duration value, Duration max) {
+      if (value == null || value.isZero() || value.isNegative() || value.compareTo(max) > 0) {
+        throw new IllegalArgumentException(field + " must be more than 0 and at most " + max + ", was " + value);
+      }
+      return value;
+    }
+  }
+}

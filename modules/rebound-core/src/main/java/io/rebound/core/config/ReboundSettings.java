@@ -1,0 +1,126 @@
+package io.rebound.core.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigUtil;
+import io.rebound.api.ErrorKind;
+import io.rebound.api.RetryPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/** Everything under {@code rebound { ... }}, read and validated once at start. */
+public record ReboundSettings(
+    Path dataDir,
+    String databaseUrl,
+    int maxConcurrency,
+    Duration shutdownTimeout,
+    Duration askTimeout,
+    Map<String, QueueSettings> queues,
+    Map<String, Config> handlers) {
+
+  /**
+   * Reads the {@code rebound} section of a resolved config; each queue is layered over {@code
+   * rebound.queue-defaults}.
+   *
+   * @throws ReboundConfigException naming the first key that is wrong
+   */
+  public static ReboundSettings from(Config root) {
+    Config c = root.getConfig("rebound");
+    Path dataDir = Path.of(read("rebound.data-dir", () -> c.getString("data-dir"))).toAbsolutePath().normalize();
+    String url = read("rebound.database.url", () -> c.getString("database.url"));
+    int maxConcurrency = read("rebound.max-concurrency", () -> c.getInt("max-concurrency"));
+    if (maxConcurrency < 1) {
+      throw new ReboundConfigException("rebound.max-concurrency", "must be at least 1, was " + maxConcurrency);
+    }
+    Duration shutdown = read("rebound.shutdown-timeout", () -> c.getDuration("shutdown-timeout"));
+    Duration ask = read("rebound.ask-timeout", () -> c.getDuration("ask-timeout"));
+    Config defaults = c.getConfig("queue-defaults");
+    Map<String, QueueSettings> queues = new LinkedHashMap<>();
+    Map<String, Config> handlers = new LinkedHashMap<>();
+    Config qs = c.getConfig("queues");
+    for (String name : new TreeSet<>(qs.root().keySet())) {
+      String prefix = "rebound.queues." + name;
+      Config q = read(prefix, () -> qs.getConfig(ConfigUtil.joinPath(name)))
+          .withFallback(defaults);
+      queues.put(name, queue(prefix, name, q));
+      handlers.put(name, q.getConfig("handler"));
+    }
+    return new ReboundSettings(dataDir, url, maxConcurrency, shutdown, ask, Map.copyOf(queues), Map.copyOf(handlers));
+  }
+
+  /** The database URL to use: the configured one, or an H2 file under {@link #dataDir()}. */
+  public String effectiveDatabaseUrl() {
+    if (!databaseUrl.isBlank()) {
+      return databaseUrl;
+    }
+    return "jdbc:h2:file:" + dataDir.resolve("rebound")
+        + ";DATABASE_TO_UPPER=false;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE";
+  }
+
+  private static QueueSettings queue(String prefix, String name, Config q) {
+    QueueSettings.Builder b = read(prefix, () -> QueueSettings.builder(name));
+    read(prefix + ".concurrency", () -> b.concurrency(q.getInt("concurrency")));
+    read(prefix + ".attempt-timeout", () -> b.attemptTimeout(q.getDuration("attempt-timeout")));
+    read(prefix + ".park-retry", () -> b.parkRetry(q.getDuration("park-retry")));
+    b.retryPolicy(retry(prefix + ".retry", q.getConfig("retry")));
+    return b.build();
+  }
+
+  /** Reads a {@code retry { ... }} block; {@code on.<kind> { ... }} overrides it for one error kind. */
+  static RetryPolicy retry(String prefix, Config r) {
+    RetryPolicy.Builder b = retryFields(prefix, r);
+    if (r.hasPath("on")) {
+      Config on = r.getConfig("on");
+      for (String kindName : on.root().keySet()) {
+        String key = prefix + ".on." + kindName;
+        ErrorKind kind = read(key, () -> ErrorKind.valueOf(kindName.toUpperCase(Locale.ROOT).replace('-', '_')));
+        Config own = on.getConfig(kindName).withFallback(r.withoutPath("on"));
+        read(key, () -> b.override(kind, retryFields(key, own).build()));
+      }
+    }
+    return b.build();
+  }
+
+  private static RetryPolicy.Builder retryFields(String prefix, Config r) {
+    RetryPolicy.Builder b = RetryPolicy.builder();
+    read(prefix + ".max-attempts", () -> b.maxAttempts(r.getInt("max-attempts")));
+    read(prefix + ".initial", () -> b.initial(r.getDuration("initial")));
+    read(prefix + ".max-interval", () -> b.maxInterval(r.getDuration("max-interval")));
+    read(prefix + ".multiplier", () -> b.multiplier(r.getDouble("multiplier")));
+    read(prefix + ".jitter", () -> b.jitter(RetryPolicy.Jitter.valueOf(upper(r.getString("jitter")))));
+    String backoff = read(prefix + ".backoff", () -> upper(r.getString("backoff")));
+    switch (backoff) {
+      case "SCHEDULE" -> read(prefix + ".schedule", () -> b.schedule(r.getDurationList("schedule")));
+      case "EXPONENTIAL" -> b.backoff(RetryPolicy.Backoff.EXPONENTIAL);
+      default -> throw new ReboundConfigException(prefix + ".backoff", "must be exponential or schedule, was " + backoff.toLowerCase(Locale.ROOT));
+    }
+    return b;
+  }
+
+  private static String upper(String s) {
+    return s.trim().toUpperCase(Locale.ROOT);
+  }
+
+  /** Runs one read, turning any failure into an error that names the key. */
+  static <T> T read(String key, Supplier<T> reader) {
+    try {
+      return reader.get();
+    } catch (ReboundConfigException e) {
+      throw e;
+    } catch (ConfigException e) {
+      throw new ReboundConfigException(key, clean(e.getMessage()));
+    } catch (IllegalArgumentException e) {
+      throw new ReboundConfigException(key, e.getMessage());
+    }
+  }
+
+  /** Typesafe config messages carry the origin and the path; the origin is enough next to our key. */
+  private static String clean(String message) {
+    return message == null ? "invalid" : message;
+  }
+}

@@ -1,0 +1,216 @@
+package io.rebound.core.dispatch;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Node-local permit granter. Items ask for a permit when they are due; the dispatcher grants them
+ * in priority order (higher first, then older first) while the node-wide and the per-queue
+ * concurrency limits allow, holds them while a queue is paused or the node is draining, and takes
+ * a permit back when the item releases it or stops.
+ */
+public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
+
+  public sealed interface Command {}
+
+  /**
+   * Asks for a permit.
+   *
+   * @param order tie-breaker within a priority: smaller goes first (the item's enqueue time)
+   * @param owner the item actor; watched so that its permit is freed if it stops
+   */
+  public record Request(String itemId, String queue, int priority, long order, ActorRef<Granted> replyTo, ActorRef<?> owner)
+      implements Command {}
+
+  /** Gives a permit back (the attempt ended), or withdraws a request not yet granted. */
+  public record Release(String itemId) implements Command {}
+
+  public record Pause(String queue) implements Command {}
+
+  public record Resume(String queue) implements Command {}
+
+  /** Stops granting; answers once no permit is out. */
+  public record Drain(ActorRef<Drained> replyTo) implements Command {}
+
+  public record GetStats(ActorRef<Stats> replyTo) implements Command {}
+
+  private record OwnerStopped(String itemId, ActorRef<?> owner) implements Command {}
+
+  /** The permit: the item may start its attempt now. */
+  public record Granted(String itemId) {}
+
+  public record Drained() {}
+
+  public record QueueStats(int running, int waiting, int limit, boolean paused) {}
+
+  public record Stats(int running, int waiting, boolean draining, Map<String, QueueStats> queues) {}
+
+  private static final Comparator<Request> ORDER =
+      Comparator.comparingInt(Request::priority).reversed()
+          .thenComparingLong(Request::order)
+          .thenComparing(Request::itemId);
+
+  private final class Lane {
+    final int limit;
+    final TreeSet<Request> waiting = new TreeSet<>(ORDER);
+    int running;
+    boolean paused;
+
+    Lane(int limit) {
+      this.limit = limit;
+    }
+
+    boolean canGrant() {
+      return !paused && running < limit && !waiting.isEmpty();
+    }
+  }
+
+  private final int globalLimit;
+  private final Map<String, Lane> lanes = new HashMap<>();
+  private final Map<String, Request> waitingById = new HashMap<>();
+  private final Map<String, Request> runningById = new HashMap<>();
+  private final List<ActorRef<Drained>> drainWaiters = new ArrayList<>();
+  private boolean draining;
+
+  /**
+   * @param globalLimit attempts that may run at once on this node
+   * @param queueLimits each queue's own limit; requests for other queues are refused (logged)
+   */
+  public static Behavior<Command> create(int globalLimit, Map<String, Integer> queueLimits) {
+    return Behaviors.setup(ctx -> new Dispatcher(ctx, globalLimit, queueLimits));
+  }
+
+  private Dispatcher(ActorContext<Command> ctx, int globalLimit, Map<String, Integer> queueLimits) {
+    super(ctx);
+    this.globalLimit = globalLimit;
+    queueLimits.forEach((q, limit) -> lanes.put(q, new Lane(limit)));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Request.class, this::onRequest)
+        .onMessage(Release.class, r -> forget(r.itemId()))
+        .onMessage(OwnerStopped.class, this::onOwnerStopped)
+        .onMessage(Pause.class, p -> setPaused(p.queue(), true))
+        .onMessage(Resume.class, p -> setPaused(p.queue(), false))
+        .onMessage(Drain.class, this::onDrain)
+        .onMessage(GetStats.class, this::onStats)
+        .build();
+  }
+
+  private Behavior<Command> onRequest(Request r) {
+    Lane lane = lanes.get(r.queue());
+    if (lane == null) {
+      getContext().getLog().warn("Item {} asked for a permit on unknown queue '{}'; it stays pending", r.itemId(), r.queue());
+      return this;
+    }
+    Request running = runningById.get(r.itemId());
+    if (running != null) {
+      // The item restarted while its old permit was out: the new incarnation holds it now.
+      rewatch(running.owner(), r);
+      runningById.put(r.itemId(), r);
+      r.replyTo().tell(new Granted(r.itemId()));
+      return this;
+    }
+    Request old = waitingById.put(r.itemId(), r);
+    if (old != null) {
+      lanes.get(old.queue()).waiting.remove(old);
+      rewatch(old.owner(), r);
+    } else {
+      getContext().watchWith(r.owner(), new OwnerStopped(r.itemId(), r.owner()));
+    }
+    lane.waiting.add(r);
+    grant();
+    return this;
+  }
+
+  private void rewatch(ActorRef<?> previousOwner, Request r) {
+    if (!previousOwner.equals(r.owner())) {
+      getContext().unwatch(previousOwner);
+      getContext().watchWith(r.owner(), new OwnerStopped(r.itemId(), r.owner()));
+    }
+  }
+
+  /** Only the current owner's stop frees the permit: a stale notice of an old incarnation is ignored. */
+  private Behavior<Command> onOwnerStopped(OwnerStopped s) {
+    Request current = waitingById.containsKey(s.itemId()) ? waitingById.get(s.itemId()) : runningById.get(s.itemId());
+    return current != null && current.owner().equals(s.owner()) ? forget(s.itemId()) : this;
+  }
+
+  private Behavior<Command> forget(String itemId) {
+    Request waiting = waitingById.remove(itemId);
+    if (waiting != null) {
+      lanes.get(waiting.queue()).waiting.remove(waiting);
+      getContext().unwatch(waiting.owner());
+    }
+    Request running = runningById.remove(itemId);
+    if (running != null) {
+      lanes.get(running.queue()).running--;
+      getContext().unwatch(running.owner());
+    }
+    grant();
+    return this;
+  }
+
+  private Behavior<Command> setPaused(String queue, boolean paused) {
+    Lane lane = lanes.get(queue);
+    if (lane != null) {
+      lane.paused = paused;
+      grant();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDrain(Drain d) {
+    draining = true;
+    drainWaiters.add(d.replyTo());
+    answerDrainWaiters();
+    return this;
+  }
+
+  private Behavior<Command> onStats(GetStats g) {
+    Map<String, QueueStats> qs = new HashMap<>();
+    lanes.forEach((q, l) -> qs.put(q, new QueueStats(l.running, l.waiting.size(), l.limit, l.paused)));
+    g.replyTo().tell(new Stats(runningById.size(), waitingById.size(), draining, Map.copyOf(qs)));
+    return this;
+  }
+
+  /** Grants while permits are free: each time the best head among the lanes that may run. */
+  private void grant() {
+    while (!draining && runningById.size() < globalLimit) {
+      Lane best = null;
+      for (Lane lane : lanes.values()) {
+        if (lane.canGrant() && (best == null || ORDER.compare(lane.waiting.first(), best.waiting.first()) < 0)) {
+          best = lane;
+        }
+      }
+      if (best == null) {
+        break;
+      }
+      Request r = best.waiting.pollFirst();
+      waitingById.remove(r.itemId());
+      runningById.put(r.itemId(), r);
+      best.running++;
+      r.replyTo().tell(new Granted(r.itemId()));
+    }
+    answerDrainWaiters();
+  }
+
+  private void answerDrainWaiters() {
+    if (draining && runningById.isEmpty()) {
+      drainWaiters.forEach(w -> w.tell(new Drained()));
+      drainWaiters.clear();
+    }
+  }
+}

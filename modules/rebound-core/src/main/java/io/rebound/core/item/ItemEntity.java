@@ -1,0 +1,578 @@
+package io.rebound.core.item;
+
+import io.rebound.api.ErrorKind;
+import io.rebound.api.JobHandler;
+import io.rebound.api.RetryPolicy;
+import io.rebound.core.CborSerializable;
+import io.rebound.core.config.QueueSettings;
+import io.rebound.core.dispatch.Dispatcher;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.Recovery;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One work item: a sharded, event-sourced actor that holds the item's whole retry state. Every
+ * step is an event in its journal. Timers (delay, backoff, parking, attempt timeout) live in the
+ * actor and are re-armed from the persisted due time after any restart; an item found RUNNING on
+ * recovery lost its attempt with its node and records it as ORPHANED.
+ *
+ * <p>Attempts are fenced by their execution number: an outcome, timeout or heartbeat for any
+ * execution but the current one is ignored.
+ */
+public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<ItemEntity.Command, ItemEntity.Event, ItemEntity.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Item");
+
+  static final int MAX_MESSAGE = 2_000;
+  static final int MAX_STACK_TRACE = 8_000;
+  private static final Duration IDLE_PASSIVATION = Duration.ofSeconds(2);
+  private static final String ATTEMPT_TIMER = "attempt";
+  private static final String DUE_TIMER = "due";
+  private static final String IDLE_TIMER = "idle";
+
+  // ---- commands ---------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Creates the item, or answers with the existing one: enqueue is idempotent on the id. */
+  public record Enqueue(
+      String queue, String key, String payload, int priority, Instant notBefore, PolicyData policy, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  public record GetItem(ActorRef<Reply> replyTo) implements Command {}
+
+  public record Cancel(String reason, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Sends a dead letter back to PENDING with its attempts starting again. */
+  public record Redrive(ActorRef<Reply> replyTo) implements Command {}
+
+  /** The handler of the given execution is alive: restart the attempt timeout. */
+  public record Heartbeat(int execution) implements Command {}
+
+  /** The dispatcher's permit arrived (internal). */
+  public record PermitGranted() implements Command {}
+
+  /** How an execution ended (internal); {@code kind} is null on success. */
+  public record AttemptCompleted(
+      int execution, ErrorKind kind, String message, String stackTrace, Duration retryAfter, List<String> tools)
+      implements Command {}
+
+  /** The attempt timeout of an execution expired (internal). */
+  public record AttemptTimedOut(int execution) implements Command {}
+
+  /** A delay, backoff or parking period is over (internal). */
+  public record Due() implements Command {}
+
+  /** Sent to itself after recovering in RUNNING (internal). */
+  public record RecoverOrphan(int execution) implements Command {}
+
+  /** Idle in a terminal state, or never created: leave memory (internal). */
+  public record Idle() implements Command {}
+
+  /** Sharding's stop message, so that messages already in the mailbox are handled first. */
+  public record Stop() implements Command {}
+
+  // ---- replies ----------------------------------------------------------------------------
+
+  public sealed interface Reply extends CborSerializable {}
+
+  public record Accepted(ItemView item, boolean created) implements Reply {}
+
+  public record NotFound(String id) implements Reply {}
+
+  /** The item's state does not allow the action. */
+  public record Rejected(ItemView item, String action) implements Reply {}
+
+  // ---- events -----------------------------------------------------------------------------
+
+  public sealed interface Event extends CborSerializable {}
+
+  /** @param policy the item's own retry policy, or null to follow its queue's */
+  public record Enqueued(
+      String id, String queue, String key, String payload, int priority, Instant at, Instant notBefore, PolicyData policy)
+      implements Event {}
+
+  public record AttemptStarted(int attempt, int execution, Instant at) implements Event {}
+
+  public record Succeeded(int attempt, int execution, Instant at) implements Event {}
+
+  /** @param nextAttemptAt when the next attempt is due, or null when none follows */
+  public record AttemptFailed(
+      int attempt, int execution, ErrorKind kind, String message, String stackTrace, Instant at, Instant nextAttemptAt)
+      implements Event {}
+
+  public record DeadLettered(ErrorKind kind, Instant at) implements Event {}
+
+  /** The attempt did not count; the item tries again at {@code until}. */
+  public record Parked(int attempt, int execution, List<String> tools, String message, Instant at, Instant until)
+      implements Event {}
+
+  public record Unparked(Instant at) implements Event {}
+
+  public record Cancelled(String reason, Instant at) implements Event {}
+
+  public record Redriven(Instant at) implements Event {}
+
+  // ---- state ------------------------------------------------------------------------------
+
+  /**
+   * The item as its events left it; {@code status == null} means it was never enqueued.
+   *
+   * @param attempts counted attempts so far (parked ones are not counted)
+   * @param executions handler invocations so far, the fencing token of attempts
+   * @param nextAttemptAt when a PENDING, WAITING or PARKED item is due
+   */
+  public record State(
+      String id,
+      String queue,
+      String key,
+      String payload,
+      int priority,
+      ItemStatus status,
+      int attempts,
+      int executions,
+      Instant createdAt,
+      Instant updatedAt,
+      Instant nextAttemptAt,
+      ErrorKind lastErrorKind,
+      String lastError,
+      PolicyData policy)
+      implements CborSerializable {
+
+    static State empty(String id) {
+      return new State(id, null, null, null, 0, null, 0, 0, null, null, null, null, null, null);
+    }
+
+    public boolean exists() {
+      return status != null;
+    }
+
+    State apply(Event event) {
+      if (event instanceof Enqueued e) {
+        return new State(e.id(), e.queue(), e.key(), e.payload(), e.priority(), ItemStatus.PENDING, 0, 0, e.at(), e.at(), e.notBefore(), null, null, e.policy());
+      } else if (event instanceof AttemptStarted e) {
+        return with(ItemStatus.RUNNING, e.attempt(), e.execution(), e.at(), null, lastErrorKind, lastError);
+      } else if (event instanceof Succeeded e) {
+        return with(ItemStatus.SUCCEEDED, attempts, executions, e.at(), null, lastErrorKind, lastError);
+      } else if (event instanceof AttemptFailed e) {
+        // With no next attempt a DeadLettered event follows in the same write.
+        ItemStatus next = e.nextAttemptAt() == null ? ItemStatus.RUNNING : ItemStatus.WAITING;
+        return with(next, attempts, executions, e.at(), e.nextAttemptAt(), e.kind(), e.message());
+      } else if (event instanceof DeadLettered e) {
+        return with(ItemStatus.DEAD_LETTERED, attempts, executions, e.at(), null, lastErrorKind, lastError);
+      } else if (event instanceof Parked e) {
+        return with(ItemStatus.PARKED, e.attempt() - 1, executions, e.at(), e.until(), ErrorKind.TOOL_UNAVAILABLE, e.message());
+      } else if (event instanceof Unparked e) {
+        return with(ItemStatus.PENDING, attempts, executions, e.at(), null, lastErrorKind, lastError);
+      } else if (event instanceof Cancelled e) {
+        return with(ItemStatus.CANCELLED, attempts, executions, e.at(), null, lastErrorKind, lastError);
+      } else if (event instanceof Redriven e) {
+        return with(ItemStatus.PENDING, 0, executions, e.at(), null, lastErrorKind, lastError);
+      }
+      throw new IllegalArgumentException("unknown event " + event);
+    }
+
+    private State with(ItemStatus s, int att, int exec, Instant at, Instant next, ErrorKind kind, String error) {
+      return new State(id, queue, key, payload, priority, s, att, exec, createdAt, at, next, kind, error, policy);
+    }
+
+    ItemView view(int maxAttempts) {
+      ItemView.LastError err = lastErrorKind == null ? null : new ItemView.LastError(lastErrorKind, lastError);
+      return new ItemView(id, queue, key, status, priority, attempts, maxAttempts, nextAttemptAt, err, createdAt, updatedAt, payload);
+    }
+  }
+
+  // ---- wiring -----------------------------------------------------------------------------
+
+  /** Starts sharding for items on this node. */
+  public static void init(ActorSystem<?> system, ItemRuntime runtime) {
+    ClusterSharding.get(system)
+        .init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), Optional.of(ctx.getShard()), runtime))
+            .withStopMessage(new Stop()));
+  }
+
+  /** @param shard absent outside sharding (tests): the item then never passivates */
+  public static Behavior<Command> create(
+      String id, Optional<ActorRef<ClusterSharding.ShardCommand>> shard, ItemRuntime runtime) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ItemEntity(id, ctx, timers, shard, runtime)));
+  }
+
+  public static PersistenceId persistenceId(String id) {
+    return PersistenceId.of(ENTITY_TYPE_KEY.name(), id);
+  }
+
+  private final String id;
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+  private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
+  private final ItemRuntime rt;
+  private final ActorRef<Dispatcher.Granted> grants;
+  /** Not persisted: whether this incarnation has a request out at the dispatcher. */
+  private boolean permitRequested;
+
+  private ItemEntity(
+      String id,
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      Optional<ActorRef<ClusterSharding.ShardCommand>> shard,
+      ItemRuntime rt) {
+    super(persistenceId(id));
+    this.id = id;
+    this.ctx = ctx;
+    this.timers = timers;
+    this.shard = shard;
+    this.rt = rt;
+    this.grants = ctx.messageAdapter(Dispatcher.Granted.class, g -> new PermitGranted());
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty(id);
+  }
+
+  /** Items never snapshot, so recovery skips the snapshot query: a new item starts faster. */
+  @Override
+  public Recovery recovery() {
+    return Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none());
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::onRecovered).build();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Enqueue.class, this::onEnqueue)
+        .onCommand(GetItem.class, this::onGet)
+        .onCommand(Cancel.class, this::onCancel)
+        .onCommand(Redrive.class, this::onRedrive)
+        .onCommand(PermitGranted.class, this::onPermitGranted)
+        .onCommand(AttemptCompleted.class, this::onAttemptCompleted)
+        .onCommand(AttemptTimedOut.class, this::onTimedOut)
+        .onCommand(Heartbeat.class, this::onHeartbeat)
+        .onCommand(RecoverOrphan.class, this::onRecoverOrphan)
+        .onCommand(Due.class, this::onDue)
+        .onCommand(Idle.class, this::onIdle)
+        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
+        .build();
+  }
+
+  // ---- command handlers -------------------------------------------------------------------
+
+  private ReplyEffect<Event, State> onEnqueue(State s, Enqueue c) {
+    if (s.exists()) {
+      return Effect().reply(c.replyTo(), new Accepted(view(s), false));
+    }
+    timers.cancel(IDLE_TIMER);
+    Instant now = now();
+    Instant notBefore = c.notBefore() != null && c.notBefore().isAfter(now) ? c.notBefore() : null;
+    return Effect()
+        .persist(new Enqueued(id, c.queue(), c.key(), c.payload(), c.priority(), now, notBefore, c.policy()))
+        .thenRun(this::changed)
+        .thenReply(c.replyTo(), ns -> new Accepted(view(ns), true));
+  }
+
+  private ReplyEffect<Event, State> onGet(State s, GetItem c) {
+    if (!s.exists()) {
+      passivateWhenIdle();
+      return Effect().reply(c.replyTo(), new NotFound(id));
+    }
+    return Effect().reply(c.replyTo(), new Accepted(view(s), false));
+  }
+
+  private ReplyEffect<Event, State> onCancel(State s, Cancel c) {
+    if (!s.exists()) {
+      passivateWhenIdle();
+      return Effect().reply(c.replyTo(), new NotFound(id));
+    }
+    if (!s.status().canMoveTo(ItemStatus.CANCELLED)) {
+      return Effect().reply(c.replyTo(), new Rejected(view(s), "cancel"));
+    }
+    // A running handler is left to finish; its outcome is fenced off because the item is no longer RUNNING.
+    return Effect()
+        .persist(new Cancelled(c.reason(), now()))
+        .thenRun(this::changed)
+        .thenReply(c.replyTo(), ns -> new Accepted(view(ns), false));
+  }
+
+  private ReplyEffect<Event, State> onRedrive(State s, Redrive c) {
+    if (!s.exists()) {
+      passivateWhenIdle();
+      return Effect().reply(c.replyTo(), new NotFound(id));
+    }
+    if (!s.status().canMoveTo(ItemStatus.PENDING) || s.status() != ItemStatus.DEAD_LETTERED) {
+      return Effect().reply(c.replyTo(), new Rejected(view(s), "redrive"));
+    }
+    timers.cancel(IDLE_TIMER);
+    return Effect()
+        .persist(new Redriven(now()))
+        .thenRun(this::changed)
+        .thenReply(c.replyTo(), ns -> new Accepted(view(ns), false));
+  }
+
+  private ReplyEffect<Event, State> onPermitGranted(State s, PermitGranted c) {
+    boolean ready = (s.status() == ItemStatus.PENDING || s.status() == ItemStatus.WAITING) && isDue(s);
+    if (!permitRequested || !ready) {
+      release();
+      return Effect().noReply();
+    }
+    permitRequested = false;
+    return Effect()
+        .persist(new AttemptStarted(s.attempts() + 1, s.executions() + 1, now()))
+        .thenRun(this::startAttempt)
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> onAttemptCompleted(State s, AttemptCompleted c) {
+    if (!isCurrent(s, c.execution())) {
+      ctx.getLog().debug("Item {}: ignoring the late outcome of execution {}", id, c.execution());
+      return Effect().noReply();
+    }
+    if (c.kind() == null) {
+      return Effect().persist(new Succeeded(s.attempts(), s.executions(), now())).thenRun(this::changed).thenNoReply();
+    }
+    if (c.kind() == ErrorKind.TOOL_UNAVAILABLE) {
+      Instant at = now();
+      Instant until = at.plus(settings(s).map(QueueSettings::parkRetry).orElse(Duration.ofSeconds(30)));
+      return Effect()
+          .persist(new Parked(s.attempts(), s.executions(), c.tools(), c.message(), at, until))
+          .thenRun(this::changed)
+          .thenNoReply();
+    }
+    return fail(s, c.kind(), c.message(), c.stackTrace(), c.retryAfter());
+  }
+
+  private ReplyEffect<Event, State> onTimedOut(State s, AttemptTimedOut c) {
+    if (!isCurrent(s, c.execution())) {
+      return Effect().noReply();
+    }
+    Duration timeout = settings(s).map(QueueSettings::attemptTimeout).orElse(Duration.ZERO);
+    return fail(s, ErrorKind.TIMEOUT, "no outcome or heartbeat within " + timeout, null, null);
+  }
+
+  private ReplyEffect<Event, State> onHeartbeat(State s, Heartbeat c) {
+    if (isCurrent(s, c.execution())) {
+      settings(s).ifPresent(q -> timers.startSingleTimer(ATTEMPT_TIMER, new AttemptTimedOut(c.execution()), q.attemptTimeout()));
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onRecoverOrphan(State s, RecoverOrphan c) {
+    // Still RUNNING with the execution found at recovery: nothing in this incarnation started it.
+    if (!isCurrent(s, c.execution())) {
+      return Effect().noReply();
+    }
+    return fail(s, ErrorKind.ORPHANED, "the node stopped during attempt " + s.attempts(), null, null);
+  }
+
+  private ReplyEffect<Event, State> onDue(State s, Due c) {
+    if (s.status() == ItemStatus.PARKED) {
+      return isDue(s) ? Effect().persist(new Unparked(now())).thenRun(this::changed).thenNoReply() : rearm(s);
+    }
+    if (s.status() == ItemStatus.PENDING || s.status() == ItemStatus.WAITING) {
+      if (!isDue(s)) {
+        return rearm(s);
+      }
+      requestPermit(s);
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onIdle(State s, Idle c) {
+    if (!s.exists() || s.status().isTerminal()) {
+      passivate();
+    }
+    return Effect().noReply();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  /** Records a failed attempt and what follows it: a backoff, or the dead letters. */
+  private ReplyEffect<Event, State> fail(State s, ErrorKind kind, String message, String stackTrace, Duration retryAfter) {
+    Instant at = now();
+    RetryPolicy policy = policy(s);
+    Optional<Duration> delay = policy.retryDelay(Math.max(1, s.attempts()), kind, ThreadLocalRandom.current());
+    String msg = truncate(message, MAX_MESSAGE);
+    String trace = truncate(stackTrace, MAX_STACK_TRACE);
+    if (delay.isEmpty()) {
+      return Effect()
+          .persist(List.of(new AttemptFailed(s.attempts(), s.executions(), kind, msg, trace, at, null), new DeadLettered(kind, at)))
+          .thenRun(this::changed)
+          .thenNoReply();
+    }
+    Instant next = at.plus(retryAfter != null ? retryAfter : delay.get());
+    return Effect()
+        .persist(new AttemptFailed(s.attempts(), s.executions(), kind, msg, trace, at, next))
+        .thenRun(this::changed)
+        .thenNoReply();
+  }
+
+  /** After a persisted change: tell the node, then line the runtime side up with the new state. */
+  private void changed(State s) {
+    publish(s);
+    arm(s);
+  }
+
+  private void publish(State s) {
+    ctx.getSystem().eventStream().tell(new EventStream.Publish<>(
+        new ItemTransition(s.id(), s.queue(), s.status(), s.attempts(), s.lastErrorKind(), s.createdAt(), s.updatedAt())));
+  }
+
+  /** Puts the actor's runtime side (timers, permits, passivation) in line with a new state. */
+  private void arm(State s) {
+    timers.cancel(DUE_TIMER);
+    if (s.status() != ItemStatus.RUNNING) {
+      timers.cancel(ATTEMPT_TIMER);
+      release();
+    }
+    switch (s.status()) {
+      case PENDING, WAITING -> {
+        if (isDue(s)) {
+          requestPermit(s);
+        } else {
+          timers.startSingleTimer(DUE_TIMER, new Due(), untilDue(s));
+        }
+      }
+      case PARKED -> timers.startSingleTimer(DUE_TIMER, new Due(), untilDue(s));
+      case RUNNING -> {}
+      case SUCCEEDED, DEAD_LETTERED, CANCELLED -> passivate();
+    }
+  }
+
+  private ReplyEffect<Event, State> rearm(State s) {
+    timers.startSingleTimer(DUE_TIMER, new Due(), untilDue(s));
+    return Effect().noReply();
+  }
+
+  private void onRecovered(State s) {
+    if (!s.exists()) {
+      return;
+    }
+    if (s.status() == ItemStatus.RUNNING) {
+      ctx.getSelf().tell(new RecoverOrphan(s.executions()));
+    } else if (s.status().isTerminal()) {
+      passivateWhenIdle();
+    } else {
+      arm(s);
+    }
+  }
+
+  private void startAttempt(State s) {
+    publish(s);
+    Optional<QueueSettings> q = settings(s);
+    JobHandler handler = rt.handlers().get(s.queue());
+    int execution = s.executions();
+    if (q.isEmpty() || handler == null) {
+      ctx.getSelf().tell(new AttemptCompleted(execution, ErrorKind.PERMANENT, "no handler for queue '" + s.queue() + "' on this node", null, null, List.of()));
+      return;
+    }
+    timers.startSingleTimer(ATTEMPT_TIMER, new AttemptTimedOut(execution), q.get().attemptTimeout());
+    ItemJobContext jobContext = new ItemJobContext(s, ctx.getSelf());
+    CompletableFuture<Void> run =
+        CompletableFuture.supplyAsync(() -> invoke(handler, jobContext), rt.handlerExecutor())
+            .thenCompose(stage -> stage == null ? CompletableFuture.completedFuture(null) : stage);
+    ctx.pipeToSelf(run, (ok, error) -> Outcomes.completed(execution, error));
+  }
+
+  private static CompletionStage<Void> invoke(JobHandler handler, ItemJobContext context) {
+    try {
+      return handler.handle(context);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new CompletionException(e);
+    }
+  }
+
+  private void requestPermit(State s) {
+    if (!permitRequested) {
+      permitRequested = true;
+      rt.dispatcher().tell(new Dispatcher.Request(id, s.queue(), s.priority(), s.createdAt().toEpochMilli(), grants, ctx.getSelf()));
+    }
+  }
+
+  private void release() {
+    permitRequested = false;
+    rt.dispatcher().tell(new Dispatcher.Release(id));
+  }
+
+  private void passivate() {
+    shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(ctx.getSelf())));
+  }
+
+  private void passivateWhenIdle() {
+    timers.startSingleTimer(IDLE_TIMER, new Idle(), IDLE_PASSIVATION);
+  }
+
+  private boolean isCurrent(State s, int execution) {
+    return s.status() == ItemStatus.RUNNING && s.executions() == execution;
+  }
+
+  private boolean isDue(State s) {
+    return s.nextAttemptAt() == null || !s.nextAttemptAt().isAfter(now());
+  }
+
+  private Duration untilDue(State s) {
+    if (s.nextAttemptAt() == null) {
+      return Duration.ZERO;
+    }
+    Duration d = Duration.between(now(), s.nextAttemptAt());
+    return d.isNegative() ? Duration.ZERO : d;
+  }
+
+  private Optional<QueueSettings> settings(State s) {
+    return Optional.ofNullable(rt.queues().get(s.queue()));
+  }
+
+  /** The item's own policy, else its queue's, else the defaults (a queue removed from config). */
+  private RetryPolicy policy(State s) {
+    if (s.policy() != null) {
+      return s.policy().toPolicy();
+    }
+    return settings(s).map(QueueSettings::retryPolicy).orElse(RetryPolicy.defaults());
+  }
+
+  private ItemView view(State s) {
+    return s.view(policy(s).maxAttempts());
+  }
+
+  private Instant now() {
+    return rt.clock().instant();
+  }
+
+  static String truncate(String s, int max) {
+    return s == null || s.length() <= max ? s : s.substring(0, max) + "…";
+  }
+}

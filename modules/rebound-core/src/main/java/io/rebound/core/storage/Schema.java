@@ -1,0 +1,78 @@
+package io.rebound.core.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * Creates the journal and snapshot tables on start, from the DDL that pekko-persistence-jdbc ships
+ * for the database in use. The shipped script is not idempotent (its unique index has no IF NOT
+ * EXISTS), so it runs only when the journal table is missing.
+ */
+public final class Schema {
+  private Schema() {}
+
+  public enum Dialect {
+    H2("org.h2.Driver", "slick.jdbc.H2Profile$", "schema/h2/h2-create-schema.sql"),
+    POSTGRES("org.postgresql.Driver", "slick.jdbc.PostgresProfile$", "schema/postgres/postgres-create-schema.sql");
+
+    public final String driver;
+    public final String slickProfile;
+    final String ddl;
+
+    Dialect(String driver, String slickProfile, String ddl) {
+      this.driver = driver;
+      this.slickProfile = slickProfile;
+      this.ddl = ddl;
+    }
+
+    public static Dialect of(String url) {
+      if (url.startsWith("jdbc:h2:")) {
+        return H2;
+      }
+      if (url.startsWith("jdbc:postgresql:")) {
+        return POSTGRES;
+      }
+      throw new IllegalArgumentException("unsupported database URL '" + url + "' (jdbc:h2: or jdbc:postgresql:)");
+    }
+  }
+
+  /** Creates the tables if they are missing; safe to call on every start. */
+  public static void ensure(String url, String user, String password) throws SQLException {
+    Dialect dialect = Dialect.of(url);
+    try (Connection c = DriverManager.getConnection(url, user, password)) {
+      if (tableExists(c, "event_journal")) {
+        return;
+      }
+      try (Statement st = c.createStatement()) {
+        for (String sql : ddl(dialect).split(";")) {
+          if (!sql.isBlank()) {
+            st.execute(sql);
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean tableExists(Connection c, String table) throws SQLException {
+    try (ResultSet rs = c.getMetaData().getTables(null, null, table, null)) {
+      return rs.next();
+    }
+  }
+
+  private static String ddl(Dialect d) {
+    try (InputStream in = Schema.class.getClassLoader().getResourceAsStream(d.ddl)) {
+      if (in == null) {
+        throw new IllegalStateException("pekko-persistence-jdbc's " + d.ddl + " is not on the classpath");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + d.ddl, e);
+    }
+  }
+}

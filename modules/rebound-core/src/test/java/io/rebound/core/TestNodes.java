@@ -1,0 +1,65 @@
+package io.rebound.core;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.rebound.core.item.ItemStatus;
+import io.rebound.core.item.ItemView;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Helpers for tests that run a real embedded node on an H2 file. */
+final class TestNodes {
+  private TestNodes() {}
+
+  static Config config(Path dataDir, String queues) {
+    return ConfigFactory.parseString("rebound.data-dir = \"" + dataDir.toString().replace("\\", "/") + "\"\n" + queues);
+  }
+
+  static <T> T await(java.util.concurrent.CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Polls until every item is terminal; returns their final views. */
+  static Map<String, ItemView> awaitTerminal(Rebound node, Collection<String> ids, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<String> open = new ArrayList<>(ids);
+    Map<String, ItemView> done = new java.util.HashMap<>();
+    while (!open.isEmpty()) {
+      List<CompletableFuture<java.util.Optional<ItemView>>> views = new ArrayList<>();
+      for (String id : open) {
+        views.add(node.status(id).toCompletableFuture());
+      }
+      List<String> still = new ArrayList<>();
+      for (int i = 0; i < open.size(); i++) {
+        ItemView v = views.get(i).join().orElseThrow(() -> new AssertionError("item lost"));
+        if (v.status().isTerminal()) {
+          done.put(v.id(), v);
+        } else {
+          still.add(v.id());
+        }
+      }
+      open = still;
+      if (!open.isEmpty()) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError(open.size() + " items not terminal in time, e.g. " + node.status(open.get(0)).toCompletableFuture().join());
+        }
+        Thread.sleep(200);
+      }
+    }
+    return done;
+  }
+
+  static long count(Map<String, ItemView> views, ItemStatus status) {
+    return views.values().stream().filter(v -> v.status() == status).count();
+  }
+}

@@ -1,0 +1,36 @@
+package io.rebound.server;
+
+import io.rebound.core.config.ReboundConfigException;
+import io.rebound.server.demo.DemoCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code rebound} command line. */
+@Command(
+    name = "rebound",
+    mixinStandardHelpOptions = true,
+    version = "rebound 0.1.0",
+    description = "A durable retry queue on Apache Pekko.",
+    subcommands = {DemoCommand.class})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs a command and returns its exit code; errors print one line. */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      String message = e instanceof ReboundConfigException ? "config error: " + e.getMessage() : e.getMessage();
+      cmd.getErr().println("rebound: " + (message == null ? e.toString() : message));
+      return 1;
+    });
+    return cli.execute(args);
+  }
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+}
