@@ -231,8 +231,10 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
   private final ItemRuntime rt;
   private final ActorRef<Dispatcher.Granted> grants;
-  /** Not persisted: whether this incarnation has a request out at the dispatcher. */
+  /** Not persisted: this incarnation has a request out at the dispatcher. */
   private boolean permitRequested;
+  /** Not persisted: this incarnation holds a permit (its attempt is running). */
+  private boolean holdingPermit;
 
   private ItemEntity(
       String id,
@@ -345,10 +347,12 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private ReplyEffect<Event, State> onPermitGranted(State s, PermitGranted c) {
     boolean ready = (s.status() == ItemStatus.PENDING || s.status() == ItemStatus.WAITING) && isDue(s);
     if (!permitRequested || !ready) {
+      // The dispatcher counts this permit as out: give it back.
       release();
       return Effect().noReply();
     }
     permitRequested = false;
+    holdingPermit = true;
     return Effect()
         .persist(new AttemptStarted(s.attempts() + 1, s.executions() + 1, now()))
         .thenRun(this::startAttempt)
@@ -455,19 +459,28 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     timers.cancel(DUE_TIMER);
     if (s.status() != ItemStatus.RUNNING) {
       timers.cancel(ATTEMPT_TIMER);
-      release();
+      if (holdingPermit) {
+        release();
+      }
     }
     switch (s.status()) {
       case PENDING, WAITING -> {
         if (isDue(s)) {
           requestPermit(s);
         } else {
+          withdrawRequest();
           timers.startSingleTimer(DUE_TIMER, new Due(), untilDue(s));
         }
       }
-      case PARKED -> timers.startSingleTimer(DUE_TIMER, new Due(), untilDue(s));
+      case PARKED -> {
+        withdrawRequest();
+        timers.startSingleTimer(DUE_TIMER, new Due(), untilDue(s));
+      }
       case RUNNING -> {}
-      case SUCCEEDED, DEAD_LETTERED, CANCELLED -> passivate();
+      case SUCCEEDED, DEAD_LETTERED, CANCELLED -> {
+        withdrawRequest();
+        passivate();
+      }
     }
   }
 
@@ -523,9 +536,17 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     }
   }
 
+  /** Gives the permit back, or withdraws the request. */
   private void release() {
     permitRequested = false;
+    holdingPermit = false;
     rt.dispatcher().tell(new Dispatcher.Release(id));
+  }
+
+  private void withdrawRequest() {
+    if (permitRequested) {
+      release();
+    }
   }
 
   private void passivate() {

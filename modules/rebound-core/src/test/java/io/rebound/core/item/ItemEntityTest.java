@@ -1,0 +1,376 @@
+package io.rebound.core.item;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.rebound.api.ErrorKind;
+import io.rebound.api.JobContext;
+import io.rebound.api.JobHandler;
+import io.rebound.api.PermanentException;
+import io.rebound.api.RetryPolicy;
+import io.rebound.api.ToolUnavailableException;
+import io.rebound.api.TransientException;
+import io.rebound.core.config.QueueSettings;
+import io.rebound.core.dispatch.Dispatcher;
+import io.rebound.core.item.ItemEntity.Command;
+import io.rebound.core.item.ItemEntity.Event;
+import io.rebound.core.item.ItemEntity.Reply;
+import io.rebound.core.item.ItemEntity.State;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(TestKitJUnit5Extension.class)
+class ItemEntityTest {
+
+  @JUnit5TestKit
+  ActorTestKit testKit = new JUnit5TestKitBuilder()
+      .withCustomConfig(EventSourcedBehaviorTestKit.config()
+          .withFallback(ManualTime.config())
+          .withFallback(ConfigFactory.load()))
+      .build();
+
+  /** One handler invocation, completed by the test. */
+  record Invocation(JobContext context, CompletableFuture<Void> result) {}
+
+  private final BlockingQueue<Invocation> invocations = new LinkedBlockingQueue<>();
+  private final JobHandler controlled = ctx -> {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    invocations.add(new Invocation(ctx, f));
+    return f;
+  };
+
+  /** A clock that moves only with {@link #advance}, together with the actors' manual scheduler. */
+  static final class TestClock extends Clock {
+    private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    void add(Duration d) {
+      now = now.plus(d);
+    }
+  }
+
+  private final TestClock clock = new TestClock();
+  private ManualTime time;
+  private TestProbe<Dispatcher.Command> dispatcher;
+  private EventSourcedBehaviorTestKit<Command, Event, State> item;
+  private final String id = ItemIds.random();
+
+  private static final RetryPolicy POLICY = RetryPolicy.builder()
+      .maxAttempts(3).initial(Duration.ofMinutes(1)).multiplier(2).jitter(RetryPolicy.Jitter.NONE).build();
+
+  @BeforeEach
+  void setUp() {
+    time = ManualTime.get(testKit.system());
+    dispatcher = testKit.createTestProbe(Dispatcher.Command.class);
+    QueueSettings q = QueueSettings.builder("q")
+        .concurrency(4).attemptTimeout(Duration.ofSeconds(10)).parkRetry(Duration.ofSeconds(30)).retryPolicy(POLICY).build();
+    // Handlers run on the calling thread here: the test decides when they complete.
+    ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), dispatcher.getRef(), Runnable::run, clock);
+    item = EventSourcedBehaviorTestKit.create(testKit.system(), ItemEntity.create(id, Optional.empty(), rt));
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  private void advance(Duration d) {
+    clock.add(d);
+    time.timePasses(d);
+  }
+
+  private void advanceExpectingNothing(Duration d) {
+    advance(d);
+    dispatcher.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  private CommandResultWithReply<Command, Event, State, Reply> enqueue(String payload) {
+    return enqueue(payload, null);
+  }
+
+  private CommandResultWithReply<Command, Event, State, Reply> enqueue(String payload, Instant notBefore) {
+    return item.<Reply>runCommand(r -> new ItemEntity.Enqueue("q", "k", payload, 7, notBefore, null, r));
+  }
+
+  private Dispatcher.Request expectRequest() {
+    return dispatcher.expectMessageClass(Dispatcher.Request.class);
+  }
+
+  private Invocation grantAndInvoke() throws InterruptedException {
+    Dispatcher.Request r = expectRequest();
+    r.replyTo().tell(new Dispatcher.Granted(r.itemId()));
+    Invocation inv = invocations.poll(3, TimeUnit.SECONDS);
+    assertNotNull(inv, "the handler was not invoked");
+    return inv;
+  }
+
+  private void awaitStatus(ItemStatus status) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
+      assertEquals(status, item.getState().status());
+      return null;
+    });
+  }
+
+  private void expectRelease() {
+    assertInstanceOf(Dispatcher.Release.class, dispatcher.receiveMessage());
+  }
+
+  // ---- tests ------------------------------------------------------------------------------
+
+  @Test
+  void enqueueCreatesAPendingItemAndAsksForAPermit() {
+    var result = enqueue("{\"a\":1}");
+    assertInstanceOf(ItemEntity.Enqueued.class, result.event());
+    ItemEntity.Accepted reply = (ItemEntity.Accepted) result.reply();
+    assertTrue(reply.created());
+    assertEquals(ItemStatus.PENDING, reply.item().status());
+    assertEquals(3, reply.item().maxAttempts());
+    Dispatcher.Request r = expectRequest();
+    assertEquals(id, r.itemId());
+    assertEquals(7, r.priority());
+  }
+
+  @Test
+  void enqueueOfAnExistingItemAnswersWithItAndPersistsNothing() {
+    enqueue("{\"a\":1}");
+    var again = item.<Reply>runCommand(r -> new ItemEntity.Enqueue("q", "k", "{\"a\":2}", 1, null, null, r));
+    assertTrue(again.hasNoEvents());
+    ItemEntity.Accepted reply = (ItemEntity.Accepted) again.reply();
+    assertFalse(reply.created());
+    assertEquals("{\"a\":1}", reply.item().payload());
+  }
+
+  @Test
+  void grantedItemRunsItsHandlerAndSucceeds() throws Exception {
+    enqueue("{\"a\":1}");
+    Invocation inv = grantAndInvoke();
+    assertEquals(1, inv.context().attempt());
+    assertEquals(1, inv.context().execution());
+    assertEquals(1, inv.context().payload().get("a").asInt());
+    awaitStatus(ItemStatus.RUNNING);
+    inv.result().complete(null);
+    awaitStatus(ItemStatus.SUCCEEDED);
+    expectRelease();
+    assertEquals(1, item.getState().attempts());
+  }
+
+  @Test
+  void retriesTransientFailureAfterBackoff() throws Exception {
+    enqueue("{}");
+    grantAndInvoke().result().completeExceptionally(new TransientException("network down"));
+    awaitStatus(ItemStatus.WAITING);
+    expectRelease();
+    State waiting = item.getState();
+    assertEquals(ErrorKind.TRANSIENT, waiting.lastErrorKind());
+    assertEquals("network down", waiting.lastError());
+    // First backoff is `initial` = 1 minute.
+    advanceExpectingNothing(Duration.ofSeconds(59));
+    advance(Duration.ofSeconds(2));
+    Invocation second = grantAndInvoke();
+    assertEquals(2, second.context().attempt());
+    second.result().complete(null);
+    awaitStatus(ItemStatus.SUCCEEDED);
+  }
+
+  @Test
+  void deadLettersAfterTheLastAttempt() throws Exception {
+    enqueue("{}");
+    grantAndInvoke().result().completeExceptionally(new IllegalStateException("boom"));
+    awaitStatus(ItemStatus.WAITING);
+    expectRelease();
+    advance(Duration.ofMinutes(1));
+    grantAndInvoke().result().completeExceptionally(new IllegalStateException("boom"));
+    awaitStatus(ItemStatus.WAITING);
+    expectRelease();
+    advance(Duration.ofMinutes(2));
+    grantAndInvoke().result().completeExceptionally(new IllegalStateException("boom"));
+    awaitStatus(ItemStatus.DEAD_LETTERED);
+    assertEquals(3, item.getState().attempts());
+    assertEquals(ErrorKind.TRANSIENT, item.getState().lastErrorKind());
+  }
+
+  @Test
+  void deadLettersPermanentFailureAtOnce() throws Exception {
+    enqueue("{}");
+    grantAndInvoke().result().completeExceptionally(new PermanentException("bad payload"));
+    awaitStatus(ItemStatus.DEAD_LETTERED);
+    assertEquals(1, item.getState().attempts());
+    assertEquals(ErrorKind.PERMANENT, item.getState().lastErrorKind());
+  }
+
+  @Test
+  void honoursRetryAfterOfATransientFailure() throws Exception {
+    enqueue("{}");
+    grantAndInvoke().result().completeExceptionally(new TransientException("429", null, Duration.ofSeconds(5)));
+    awaitStatus(ItemStatus.WAITING);
+    expectRelease();
+    advance(Duration.ofSeconds(6));
+    expectRequest();
+  }
+
+  @Test
+  void parksToolUnavailableWithoutBurningAnAttempt() throws Exception {
+    enqueue("{}");
+    grantAndInvoke().result().completeExceptionally(new ToolUnavailableException("parser missing", List.of("parser")));
+    awaitStatus(ItemStatus.PARKED);
+    expectRelease();
+    assertEquals(0, item.getState().attempts());
+    advanceExpectingNothing(Duration.ofSeconds(29));
+    advance(Duration.ofSeconds(2));
+    Invocation again = grantAndInvoke();
+    assertEquals(1, again.context().attempt(), "the parked attempt was given back");
+    assertEquals(2, again.context().execution());
+    again.result().complete(null);
+    awaitStatus(ItemStatus.SUCCEEDED);
+  }
+
+  @Test
+  void attemptTimeoutFailsWithTimeoutAndHeartbeatExtendsIt() throws Exception {
+    enqueue("{}");
+    Invocation inv = grantAndInvoke();
+    awaitStatus(ItemStatus.RUNNING);
+    advance(Duration.ofSeconds(8));
+    inv.context().heartbeat();
+    awaitStatus(ItemStatus.RUNNING);
+    advance(Duration.ofSeconds(8));
+    assertEquals(ItemStatus.RUNNING, item.getState().status(), "the heartbeat restarted the 10s timeout");
+    advance(Duration.ofSeconds(3));
+    awaitStatus(ItemStatus.WAITING);
+    assertEquals(ErrorKind.TIMEOUT, item.getState().lastErrorKind());
+  }
+
+  @Test
+  void lateOutcomeOfAnOldExecutionIsIgnored() throws Exception {
+    enqueue("{}");
+    Invocation first = grantAndInvoke();
+    awaitStatus(ItemStatus.RUNNING);
+    advance(Duration.ofSeconds(11));
+    awaitStatus(ItemStatus.WAITING);
+    expectRelease();
+    advance(Duration.ofMinutes(1));
+    Invocation second = grantAndInvoke();
+    awaitStatus(ItemStatus.RUNNING);
+    // The timed-out first execution finishes now: it must not end the second attempt.
+    first.result().complete(null);
+    second.context().heartbeat();
+    awaitStatus(ItemStatus.RUNNING);
+    assertEquals(2, item.getState().executions());
+    second.result().completeExceptionally(new PermanentException("no"));
+    awaitStatus(ItemStatus.DEAD_LETTERED);
+  }
+
+  @Test
+  void cancelsAPendingItemAndWithdrawsItsRequest() {
+    enqueue("{}");
+    expectRequest();
+    var result = item.<Reply>runCommand(r -> new ItemEntity.Cancel("not needed", r));
+    assertInstanceOf(ItemEntity.Cancelled.class, result.event());
+    assertEquals(ItemStatus.CANCELLED, result.state().status());
+    expectRelease();
+  }
+
+  @Test
+  void rejectsCancelOfASucceededItemAndRedriveOfAPendingOne() throws Exception {
+    enqueue("{}");
+    var redrive = item.<Reply>runCommand(ItemEntity.Redrive::new);
+    assertTrue(redrive.hasNoEvents());
+    assertInstanceOf(ItemEntity.Rejected.class, redrive.reply());
+    grantAndInvoke().result().complete(null);
+    awaitStatus(ItemStatus.SUCCEEDED);
+    var cancel = item.<Reply>runCommand(r -> new ItemEntity.Cancel("late", r));
+    assertTrue(cancel.hasNoEvents());
+    assertEquals("cancel", ((ItemEntity.Rejected) cancel.reply()).action());
+  }
+
+  @Test
+  void redriveSendsADeadLetterBackWithAttemptsStartingAgain() throws Exception {
+    enqueue("{}");
+    grantAndInvoke().result().completeExceptionally(new PermanentException("bad"));
+    awaitStatus(ItemStatus.DEAD_LETTERED);
+    expectRelease();
+    var result = item.<Reply>runCommand(ItemEntity.Redrive::new);
+    assertInstanceOf(ItemEntity.Redriven.class, result.event());
+    assertEquals(ItemStatus.PENDING, result.state().status());
+    assertEquals(0, result.state().attempts());
+    Invocation again = grantAndInvoke();
+    assertEquals(1, again.context().attempt());
+    assertEquals(2, again.context().execution());
+  }
+
+  @Test
+  void answersNotFoundForAnItemThatWasNeverEnqueued() {
+    var result = item.<Reply>runCommand(ItemEntity.GetItem::new);
+    assertInstanceOf(ItemEntity.NotFound.class, result.reply());
+    assertFalse(result.state().exists());
+  }
+
+  @Test
+  void delayedItemAsksForAPermitOnlyWhenDue() {
+    enqueue("{}", clock.instant().plus(Duration.ofMinutes(10)));
+    advanceExpectingNothing(Duration.ofMinutes(9));
+    advance(Duration.ofMinutes(2));
+    expectRequest();
+  }
+
+  @Test
+  void recoveryReArmsTheBackoffTimer() throws Exception {
+    enqueue("{}");
+    grantAndInvoke().result().completeExceptionally(new TransientException("flaky"));
+    awaitStatus(ItemStatus.WAITING);
+    expectRelease();
+    var restarted = item.restart();
+    assertEquals(ItemStatus.WAITING, restarted.state().status());
+    advanceExpectingNothing(Duration.ofSeconds(55));
+    advance(Duration.ofSeconds(10));
+    Invocation second = grantAndInvoke();
+    assertEquals(2, second.context().attempt());
+  }
+
+  @Test
+  void recoveryInRunningRecordsTheLostAttemptAsOrphaned() throws Exception {
+    enqueue("{}");
+    grantAndInvoke();
+    awaitStatus(ItemStatus.RUNNING);
+    // A restart while RUNNING is what a crash mid-attempt looks like to the next incarnation.
+    item.restart();
+    awaitStatus(ItemStatus.WAITING);
+    State s = item.getState();
+    assertEquals(ErrorKind.ORPHANED, s.lastErrorKind());
+    assertEquals(1, s.attempts(), "the orphaned attempt counts");
+  }
+}
