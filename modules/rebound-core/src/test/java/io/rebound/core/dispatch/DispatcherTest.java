@@ -48,10 +48,7 @@ class DispatcherTest {
 
   @RegisterExtension static final TestKitJUnit5Extension extension = new TestKitJUnit5Extension();
 
-  static final long T0 = System.nanoTime();
-  @JUnit5TestKit final ActorTestKit testKit = mk();
-  static ActorTestKit mk() { long t=System.nanoTime(); ActorTestKit k = new JUnit5TestKitBuilder().build(); System.err.println("PROVIDER " + k.system().settings().config().getString("pekko.actor.provider") + " startup ms " + (System.nanoTime()-t)/1000000); return k; }
-  @org.junit.jupiter.api.AfterAll void done() { System.err.println("BEFORE-SHUTDOWN ms since class load " + (System.nanoTime()-T0)/1000000); }
+  @JUnit5TestKit final ActorTestKit testKit = new JUnit5TestKitBuilder().build();
 
   private static final Duration QUIET = Duration.ofMillis(200);
 
