@@ -59,9 +59,9 @@ class CrashRecoveryTest {
     try (Rebound second = Rebound.start(TestNodes.config(dir, QUEUES))) {
       // Nothing asks the items anything until they are done: they must restart by themselves.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      while (eventsInJournal(second, "Succeeded") < ITEMS) {
+      while (TestNodes.eventsInJournal(second, "Succeeded") < ITEMS) {
         assertTrue(System.nanoTime() < deadline, "items did not resume by themselves: "
-            + eventsInJournal(second, "Succeeded") + " of " + ITEMS + " succeeded");
+            + TestNodes.eventsInJournal(second, "Succeeded") + " of " + ITEMS + " succeeded");
         Thread.sleep(200);
       }
       Map<String, ItemView> done = TestNodes.awaitTerminal(second, ids, Duration.ofSeconds(90));
@@ -103,14 +103,6 @@ class CrashRecoveryTest {
     assertTrue(!open, id + ": an attempt without an outcome: " + history);
   }
 
-  private static int eventsInJournal(Rebound node, String eventClass) throws Exception {
-    try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(), "sa", "");
-        ResultSet rs = c.createStatement().executeQuery(
-            "SELECT COUNT(*) FROM \"event_journal\" WHERE \"event_ser_manifest\" LIKE '%$" + eventClass + "'")) {
-      rs.next();
-      return rs.getInt(1);
-    }
-  }
 
   private static int distinctItemsInJournal(Rebound node) throws Exception {
     try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(), "sa", "");

@@ -5,6 +5,9 @@ import com.typesafe.config.ConfigFactory;
 import io.rebound.core.item.ItemStatus;
 import io.rebound.core.item.ItemView;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -61,5 +64,15 @@ final class TestNodes {
 
   static long count(Map<String, ItemView> views, ItemStatus status) {
     return views.values().stream().filter(v -> v.status() == status).count();
+  }
+
+  /** Counts the items' events of one type straight from the journal table (the manifest is the class name). */
+  static int eventsInJournal(Rebound node, String eventClass) throws Exception {
+    try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(), "sa", "");
+        ResultSet rs = c.createStatement().executeQuery(
+            "SELECT COUNT(*) FROM \"event_journal\" WHERE \"event_ser_manifest\" LIKE '%$" + eventClass + "'")) {
+      rs.next();
+      return rs.getInt(1);
+    }
   }
 }

@@ -26,6 +26,10 @@ public final class Main implements Runnable {
       cmd.getErr().println("rebound: " + (message == null ? e.toString() : message));
       return 1;
     });
+    cli.setParameterExceptionHandler((e, rest) -> {
+      e.getCommandLine().getErr().println("rebound: " + e.getMessage() + " (see --help)");
+      return 2;
+    });
     return cli.execute(args);
   }
 

@@ -532,7 +532,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private void requestPermit(State s) {
     if (!permitRequested) {
       permitRequested = true;
-      rt.dispatcher().tell(new Dispatcher.Request(id, s.queue(), s.priority(), s.createdAt().toEpochMilli(), grants, ctx.getSelf()));
+      // Older first within a priority; microseconds, so that items enqueued one after another keep their order.
+      long order = s.createdAt().getEpochSecond() * 1_000_000L + s.createdAt().getNano() / 1_000;
+      rt.dispatcher().tell(new Dispatcher.Request(id, s.queue(), s.priority(), order, grants, ctx.getSelf()));
     }
   }
 
