@@ -1,6 +1,7 @@
 package io.rebound.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rebound.api.RetryPolicy;
@@ -14,7 +15,8 @@ import java.util.Optional;
 public final class EnqueueRequest {
   public static final int MAX_KEY_LENGTH = 512;
   public static final int DEFAULT_PRIORITY = 5;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // Trailing tokens ("{} {}") would otherwise be dropped silently.
+  private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final String payload;
   private final String key;
@@ -80,10 +82,14 @@ public final class EnqueueRequest {
       if (payloadJson == null) {
         throw new IllegalArgumentException("payload must be set");
       }
+      JsonNode tree;
       try {
-        JSON.readTree(payloadJson);
+        tree = JSON.readTree(payloadJson);
       } catch (JsonProcessingException e) {
         throw new IllegalArgumentException("payload is not valid JSON: " + e.getOriginalMessage());
+      }
+      if (tree == null || tree.isMissingNode()) {
+        throw new IllegalArgumentException("payload is not valid JSON: it is empty");
       }
       this.payload = payloadJson;
     }

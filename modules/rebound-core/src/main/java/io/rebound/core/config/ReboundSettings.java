@@ -48,7 +48,7 @@ public record ReboundSettings(
       Config q = read(prefix, () -> qs.getConfig(ConfigUtil.joinPath(name)))
           .withFallback(defaults);
       queues.put(name, queue(prefix, name, q));
-      handlers.put(name, q.getConfig("handler"));
+      handlers.put(name, read(prefix + ".handler", () -> q.getConfig("handler")));
     }
     return new ReboundSettings(dataDir, url, maxConcurrency, shutdown, ask, Map.copyOf(queues), Map.copyOf(handlers));
   }
@@ -67,7 +67,7 @@ public record ReboundSettings(
     read(prefix + ".concurrency", () -> b.concurrency(q.getInt("concurrency")));
     read(prefix + ".attempt-timeout", () -> b.attemptTimeout(q.getDuration("attempt-timeout")));
     read(prefix + ".park-retry", () -> b.parkRetry(q.getDuration("park-retry")));
-    b.retryPolicy(retry(prefix + ".retry", q.getConfig("retry")));
+    b.retryPolicy(retry(prefix + ".retry", read(prefix + ".retry", () -> q.getConfig("retry"))));
     return b.build();
   }
 
@@ -75,11 +75,11 @@ public record ReboundSettings(
   static RetryPolicy retry(String prefix, Config r) {
     RetryPolicy.Builder b = retryFields(prefix, r);
     if (r.hasPath("on")) {
-      Config on = r.getConfig("on");
+      Config on = read(prefix + ".on", () -> r.getConfig("on"));
       for (String kindName : on.root().keySet()) {
         String key = prefix + ".on." + kindName;
         ErrorKind kind = read(key, () -> ErrorKind.valueOf(kindName.toUpperCase(Locale.ROOT).replace('-', '_')));
-        Config own = on.getConfig(kindName).withFallback(r.withoutPath("on"));
+        Config own = read(key, () -> on.getConfig(ConfigUtil.joinPath(kindName))).withFallback(r.withoutPath("on"));
         read(key, () -> b.override(kind, retryFields(key, own).build()));
       }
     }
@@ -93,9 +93,11 @@ public record ReboundSettings(
     read(prefix + ".max-interval", () -> b.maxInterval(r.getDuration("max-interval")));
     read(prefix + ".multiplier", () -> b.multiplier(r.getDouble("multiplier")));
     read(prefix + ".jitter", () -> b.jitter(RetryPolicy.Jitter.valueOf(upper(r.getString("jitter")))));
+    // The schedule is validated even when unused, so that a bad one is reported where it is written.
+    read(prefix + ".schedule", () -> b.schedule(r.getDurationList("schedule")));
     String backoff = read(prefix + ".backoff", () -> upper(r.getString("backoff")));
     switch (backoff) {
-      case "SCHEDULE" -> read(prefix + ".schedule", () -> b.schedule(r.getDurationList("schedule")));
+      case "SCHEDULE" -> b.backoff(RetryPolicy.Backoff.SCHEDULE);
       case "EXPONENTIAL" -> b.backoff(RetryPolicy.Backoff.EXPONENTIAL);
       default -> throw new ReboundConfigException(prefix + ".backoff", "must be exponential or schedule, was " + backoff.toLowerCase(Locale.ROOT));
     }

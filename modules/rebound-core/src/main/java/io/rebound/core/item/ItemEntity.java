@@ -334,7 +334,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       passivateWhenIdle();
       return Effect().reply(c.replyTo(), new NotFound(id));
     }
-    if (!s.status().canMoveTo(ItemStatus.PENDING) || s.status() != ItemStatus.DEAD_LETTERED) {
+    // Only a dead letter is redriven (PARKED -> PENDING is the item's own unparking).
+    if (s.status() != ItemStatus.DEAD_LETTERED) {
       return Effect().reply(c.replyTo(), new Rejected(view(s), "redrive"));
     }
     timers.cancel(IDLE_TIMER);
