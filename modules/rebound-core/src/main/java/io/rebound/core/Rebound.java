@@ -66,6 +66,12 @@ public final class Rebound implements AutoCloseable {
   private final ActorRef<Dispatcher.Command> dispatcher;
   private final ClusterSharding sharding;
   private final Duration askTimeout;
+  /**
+   * Continuations of the stages Pekko returns run here. Scala's CompletionStage wrapper turns a
+   * plain thenApply into thenApplyAsync on the common pool, which with one CPU to spare (2 cores)
+   * starts a new thread per call.
+   */
+  private final Executor ec;
 
   private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher) {
     this.system = system;
@@ -73,6 +79,7 @@ public final class Rebound implements AutoCloseable {
     this.dispatcher = dispatcher;
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = settings.askTimeout();
+    this.ec = system.executionContext();
   }
 
   /** Starts a node whose queues all name their handler type in config. */
@@ -152,7 +159,7 @@ public final class Rebound implements AutoCloseable {
         .addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "rebound-drain-attempts", () ->
             AskPattern.<Dispatcher.Command, Dispatcher.Drained>ask(
                     dispatcher, Dispatcher.Drain::new, settings.shutdownTimeout(), system.scheduler())
-                .handle((d, e) -> Done.getInstance()));
+                .handleAsync((d, e) -> Done.getInstance(), system.executionContext()));
     try {
       up.get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -173,12 +180,12 @@ public final class Rebound implements AutoCloseable {
     PolicyData policy = ownPolicy(q, request);
     Instant notBefore = request.delay().isZero() ? null : Instant.now().plus(request.delay());
     return ask(id, r -> new ItemEntity.Enqueue(queue, request.key().orElse(null), request.payload(), request.priority(), notBefore, policy, r))
-        .thenApply(reply -> {
+        .thenApplyAsync(reply -> {
           if (reply instanceof ItemEntity.Accepted a) {
             return new EnqueueResult(a.item(), a.created());
           }
           throw new IllegalStateException("unexpected reply to enqueue: " + reply);
-        });
+        }, ec);
   }
 
   /** The item as it is now, or empty when no item has this id. */
@@ -187,7 +194,7 @@ public final class Rebound implements AutoCloseable {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     return ask(id, ItemEntity.GetItem::new)
-        .thenApply(reply -> reply instanceof ItemEntity.Accepted a ? Optional.of(a.item()) : Optional.<ItemView>empty());
+        .thenApplyAsync(reply -> reply instanceof ItemEntity.Accepted a ? Optional.of(a.item()) : Optional.<ItemView>empty(), ec);
   }
 
   /** Every step of the item's life, oldest first, read from its journal. */
@@ -200,12 +207,12 @@ public final class Rebound implements AutoCloseable {
     return journal.currentEventsByPersistenceId(ItemEntity.persistenceId(id).id(), 0L, Long.MAX_VALUE)
         .map(env -> History.entry(env.sequenceNr(), (ItemEntity.Event) env.event()))
         .runWith(Sink.seq(), system)
-        .thenApply(entries -> {
+        .thenApplyAsync(entries -> {
           if (entries.isEmpty()) {
             throw new ItemNotFoundException(id);
           }
           return List.copyOf(entries);
-        });
+        }, ec);
   }
 
   /** Cancels a PENDING, WAITING, PARKED or RUNNING item (a running handler finishes unheeded). */
@@ -241,7 +248,8 @@ public final class Rebound implements AutoCloseable {
 
   /** Permits out and waiting on this node, per queue. */
   public CompletionStage<Dispatcher.Stats> dispatcherStats() {
-    return AskPattern.ask(dispatcher, Dispatcher.GetStats::new, askTimeout, system.scheduler());
+    return AskPattern.<Dispatcher.Command, Dispatcher.Stats>ask(dispatcher, Dispatcher.GetStats::new, askTimeout, system.scheduler())
+        .thenApplyAsync(stats -> stats, ec);
   }
 
   /**
@@ -300,7 +308,7 @@ public final class Rebound implements AutoCloseable {
     if (!ItemIds.isValid(id)) {
       return CompletableFuture.failedFuture(new ItemNotFoundException(id));
     }
-    return ask(id, command).thenApply(reply -> {
+    return ask(id, command).thenApplyAsync(reply -> {
       if (reply instanceof ItemEntity.Accepted a) {
         return a.item();
       }
@@ -308,7 +316,7 @@ public final class Rebound implements AutoCloseable {
         throw new IllegalTransitionException(r.item(), action);
       }
       throw new ItemNotFoundException(id);
-    });
+    }, ec);
   }
 
   private CompletionStage<ItemEntity.Reply> ask(String id, Function<ActorRef<ItemEntity.Reply>, ItemEntity.Command> command) {

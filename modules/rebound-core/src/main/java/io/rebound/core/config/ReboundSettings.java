@@ -59,7 +59,7 @@ public record ReboundSettings(
       return databaseUrl;
     }
     return "jdbc:h2:file:" + dataDir.resolve("rebound")
-        + ";DATABASE_TO_UPPER=false;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE";
+        + ";DATABASE_TO_UPPER=false;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=131072";
   }
 
   private static QueueSettings queue(String prefix, String name, Config q) {

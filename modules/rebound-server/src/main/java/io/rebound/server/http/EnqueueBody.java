@@ -1,0 +1,155 @@
+package io.rebound.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.rebound.api.RetryPolicy;
+import io.rebound.core.EnqueueRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** Reads one enqueue object of the HTTP API, collecting an error per invalid field. */
+final class EnqueueBody {
+  private static final Set<String> FIELDS = Set.of("payload", "key", "priority", "delay", "maxAttempts", "retry");
+  private static final Set<String> RETRY_FIELDS =
+      Set.of("maxAttempts", "backoff", "initial", "multiplier", "maxInterval", "schedule", "jitter");
+
+  /** A payload over the limit: answered with 413, not 400. */
+  static final class TooLarge extends RuntimeException {
+    TooLarge(String message) {
+      super(message);
+    }
+  }
+
+  private EnqueueBody() {}
+
+  /**
+   * @param prefix how fields are named in errors ({@code ""} or {@code "items[3]."})
+   * @return the request, or null when {@code errors} got entries
+   */
+  static EnqueueRequest parse(JsonNode node, String prefix, RetryPolicy queuePolicy, long maxPayloadBytes, Map<String, String> errors) {
+    if (node == null || !node.isObject()) {
+      errors.put(prefix.isEmpty() ? "body" : prefix.substring(0, prefix.length() - 1), "must be a JSON object");
+      return null;
+    }
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!FIELDS.contains(f)) {
+        errors.put(prefix + f, "is not a known field (" + String.join(", ", FIELDS.stream().sorted().toList()) + ")");
+      }
+    }
+    JsonNode payload = node.get("payload");
+    if (payload == null) {
+      errors.put(prefix + "payload", "is required");
+      return null;
+    }
+    String payloadJson = payload.toString();
+    if (payloadJson.length() > maxPayloadBytes) {
+      throw new TooLarge(prefix + "payload is " + payloadJson.length() + " bytes, more than the limit of " + maxPayloadBytes);
+    }
+    EnqueueRequest.Builder b = EnqueueRequest.builder(payloadJson);
+    field(node, prefix, "key", errors, v -> b.key(text(v)));
+    field(node, prefix, "priority", errors, v -> b.priority(integer(v)));
+    field(node, prefix, "delay", errors, v -> b.delay(duration(v)));
+    field(node, prefix, "maxAttempts", errors, v -> b.maxAttempts(integer(v)));
+    JsonNode retry = node.get("retry");
+    if (retry != null && !retry.isNull()) {
+      RetryPolicy p = retry(retry, prefix + "retry", queuePolicy, errors);
+      if (p != null) {
+        b.retryPolicy(p);
+      }
+    }
+    return errors.isEmpty() ? b.build() : null;
+  }
+
+  private static RetryPolicy retry(JsonNode r, String prefix, RetryPolicy base, Map<String, String> errors) {
+    if (!r.isObject()) {
+      errors.put(prefix, "must be an object");
+      return null;
+    }
+    int before = errors.size();
+    for (Iterator<String> it = r.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!RETRY_FIELDS.contains(f)) {
+        errors.put(prefix + "." + f, "is not a known field (" + String.join(", ", RETRY_FIELDS.stream().sorted().toList()) + ")");
+      }
+    }
+    RetryPolicy.Builder b = base.toBuilder();
+    String p = prefix + ".";
+    field(r, p, "maxAttempts", errors, v -> b.maxAttempts(integer(v)));
+    field(r, p, "initial", errors, v -> b.initial(duration(v)));
+    field(r, p, "maxInterval", errors, v -> b.maxInterval(duration(v)));
+    field(r, p, "multiplier", errors, v -> {
+      if (!v.isNumber()) {
+        throw new IllegalArgumentException("must be a number");
+      }
+      b.multiplier(v.asDouble());
+    });
+    field(r, p, "schedule", errors, v -> {
+      if (!v.isArray()) {
+        throw new IllegalArgumentException("must be an array of durations");
+      }
+      List<Duration> s = new ArrayList<>();
+      v.forEach(d -> s.add(duration(d)));
+      b.schedule(s);
+    });
+    field(r, p, "backoff", errors, v -> b.backoff(choice(v, RetryPolicy.Backoff.class)));
+    field(r, p, "jitter", errors, v -> b.jitter(choice(v, RetryPolicy.Jitter.class)));
+    return errors.size() == before ? b.build() : null;
+  }
+
+  private static void field(JsonNode node, String prefix, String name, Map<String, String> errors, Consumer<JsonNode> apply) {
+    JsonNode v = node.get(name);
+    if (v == null || v.isNull()) {
+      return;
+    }
+    try {
+      apply.accept(v);
+    } catch (IllegalArgumentException e) {
+      errors.put(prefix + name, withoutFieldName(name, e.getMessage()));
+    }
+  }
+
+  /** Builder messages start with the field name, which the error map already gives. */
+  private static String withoutFieldName(String name, String message) {
+    return message != null && message.startsWith(name + " ") ? message.substring(name.length() + 1) : message;
+  }
+
+  private static String text(JsonNode v) {
+    if (!v.isTextual()) {
+      throw new IllegalArgumentException("must be a string");
+    }
+    return v.asText();
+  }
+
+  private static int integer(JsonNode v) {
+    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+      throw new IllegalArgumentException("must be an integer");
+    }
+    return v.asInt();
+  }
+
+  private static Duration duration(JsonNode v) {
+    if (!v.isTextual()) {
+      throw new IllegalArgumentException("must be a duration such as \"PT30S\" or \"30s\"");
+    }
+    return RetryPolicy.parseDuration(v.asText());
+  }
+
+  private static <E extends Enum<E>> E choice(JsonNode v, Class<E> type) {
+    String s = text(v).trim().toUpperCase(Locale.ROOT);
+    try {
+      return Enum.valueOf(type, s);
+    } catch (IllegalArgumentException e) {
+      List<String> names = new ArrayList<>();
+      for (E c : type.getEnumConstants()) {
+        names.add(c.name().toLowerCase(Locale.ROOT));
+      }
+      throw new IllegalArgumentException("must be one of " + String.join(", ", names) + ", was \"" + v.asText() + "\"");
+    }
+  }
+}

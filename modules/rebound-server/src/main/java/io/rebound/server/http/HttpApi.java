@@ -1,0 +1,244 @@
+package io.rebound.server.http;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rebound.core.EnqueueRequest;
+import io.rebound.core.IllegalTransitionException;
+import io.rebound.core.ItemNotFoundException;
+import io.rebound.core.Rebound;
+import io.rebound.core.UnknownQueueException;
+import io.rebound.core.config.QueueSettings;
+import io.rebound.core.dispatch.Dispatcher;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
+import org.apache.pekko.http.javadsl.server.Rejection;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.pattern.AskTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@code /v1} HTTP API over an embedded node; docs/API.md describes it for users. */
+public final class HttpApi extends AllDirectives {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+  static final ContentType PROBLEM_JSON =
+      ContentTypes.create(MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8));
+
+  private final Rebound node;
+  private final long maxPayload;
+  private final int maxBatch;
+
+  /**
+   * @param maxPayload the largest payload accepted, in bytes of JSON
+   * @param maxBatch the most items one batch call may carry
+   */
+  public HttpApi(Rebound node, long maxPayload, int maxBatch) {
+    this.node = node;
+    this.maxPayload = maxPayload;
+    this.maxBatch = maxBatch;
+  }
+
+  public Route route() {
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
+        pathPrefix("v1", () -> concat(
+            pathPrefix("queues", () -> concat(
+                pathEndOrSingleSlash(() -> get(this::queues)),
+                pathPrefix(segment(), queue -> concat(
+                    path("items", () -> post(() -> body(singleLimit(), b -> enqueue(queue, b)))),
+                    path(segment("items").slash("batch"), () -> post(() -> body(batchLimit(), b -> batch(queue, b)))),
+                    path("pause", () -> post(() -> pause(queue, true))),
+                    path("resume", () -> post(() -> pause(queue, false))))))),
+            pathPrefix("items", () -> pathPrefix(segment(), id -> concat(
+                pathEnd(() -> get(() -> respond(node.status(id).thenApply(v -> ok(Json.item(
+                    v.orElseThrow(() -> new ItemNotFoundException(id)))))))),
+                path("history", () -> get(() -> respond(node.history(id).thenApply(h -> ok(Json.history(h)))))),
+                path("cancel", () -> post(() -> respond(node.cancel(id).thenApply(v -> ok(Json.item(v)))))),
+                path("redrive", () -> post(() -> respond(node.redrive(id).thenApply(v -> ok(Json.item(v)))))))))))));
+  }
+
+  // ---- endpoints --------------------------------------------------------------------------
+
+  private Route enqueue(String queue, JsonNode body) {
+    QueueSettings q = requireQueue(queue);
+    Map<String, String> errors = new LinkedHashMap<>();
+    EnqueueRequest request = EnqueueBody.parse(body, "", q.retryPolicy(), maxPayload, errors);
+    if (request == null) {
+      return complete(problem(Problem.invalid(errors)));
+    }
+    return respond(node.enqueue(queue, request).thenApply(r ->
+        json(r.created() ? StatusCodes.CREATED : StatusCodes.OK, Json.item(r.item()))));
+  }
+
+  private Route batch(String queue, JsonNode body) {
+    QueueSettings q = requireQueue(queue);
+    Map<String, String> errors = new LinkedHashMap<>();
+    JsonNode items = body.isObject() ? body.get("items") : null;
+    if (items == null || !items.isArray()) {
+      errors.put("items", "is required: an array of items");
+    } else if (items.size() > maxBatch) {
+      errors.put("items", "at most " + maxBatch + " items per call, was " + items.size());
+    }
+    if (!errors.isEmpty()) {
+      return complete(problem(Problem.invalid(errors)));
+    }
+    List<EnqueueRequest> requests = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      requests.add(EnqueueBody.parse(items.get(i), "items[" + i + "].", q.retryPolicy(), maxPayload, errors));
+    }
+    if (!errors.isEmpty()) {
+      return complete(problem(Problem.invalid(errors)));
+    }
+    List<CompletableFuture<ObjectNode>> results = new ArrayList<>();
+    for (EnqueueRequest r : requests) {
+      results.add(node.enqueue(queue, r).thenApply(res -> {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("id", res.item().id());
+        o.put("status", res.item().status().name());
+        o.put("created", res.created());
+        return o;
+      }).toCompletableFuture());
+    }
+    CompletionStage<HttpResponse> all = CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(x -> {
+      ObjectNode out = Json.MAPPER.createObjectNode();
+      ArrayNode arr = out.putArray("results");
+      results.forEach(f -> arr.add(f.join()));
+      return ok(out);
+    });
+    return respond(all);
+  }
+
+  private Route queues() {
+    return respond(node.dispatcherStats().thenApply(stats -> {
+      ObjectNode out = Json.MAPPER.createObjectNode();
+      ArrayNode arr = out.putArray("queues");
+      node.queues().values().stream()
+          .sorted((a, b) -> a.name().compareTo(b.name()))
+          .forEach(q -> arr.add(Json.queue(q, paused(stats, q.name()))));
+      return ok(out);
+    }));
+  }
+
+  private Route pause(String queue, boolean pause) {
+    QueueSettings q = requireQueue(queue);
+    if (pause) {
+      node.pause(queue);
+    } else {
+      node.resume(queue);
+    }
+    // The dispatcher handles messages in order, so the stats already show the change.
+    return respond(node.dispatcherStats().thenApply(stats -> ok(Json.queue(q, paused(stats, queue)))));
+  }
+
+  // ---- plumbing ---------------------------------------------------------------------------
+
+  private static boolean paused(Dispatcher.Stats stats, String queue) {
+    Dispatcher.QueueStats s = stats.queues().get(queue);
+    return s != null && s.paused();
+  }
+
+  private QueueSettings requireQueue(String queue) {
+    QueueSettings q = node.queues().get(queue);
+    if (q == null) {
+      throw new UnknownQueueException(queue);
+    }
+    return q;
+  }
+
+  private long singleLimit() {
+    return maxPayload + 64 * 1024;
+  }
+
+  private long batchLimit() {
+    return Math.min(Integer.MAX_VALUE, (maxPayload + 1024) * (long) maxBatch);
+  }
+
+  /** Reads the body as JSON within a size limit; malformed JSON is a 400 problem. */
+  private Route body(long limit, Function<JsonNode, Route> inner) {
+    return withSizeLimit(limit, () -> entity(Unmarshaller.entityToString(), text -> {
+      JsonNode node;
+      try {
+        node = Json.MAPPER.readTree(text);
+      } catch (JsonProcessingException e) {
+        return complete(problem(Problem.malformed("the body is not valid JSON: " + e.getOriginalMessage())));
+      }
+      if (node == null || node.isMissingNode()) {
+        return complete(problem(Problem.malformed("the body is empty")));
+      }
+      return inner.apply(node);
+    }));
+  }
+
+  private Route respond(CompletionStage<HttpResponse> response) {
+    return completeWithFuture(response.exceptionally(e -> problem(problemOf(e))));
+  }
+
+  private static HttpResponse ok(Object body) {
+    return json(StatusCodes.OK, body);
+  }
+
+  private static HttpResponse json(org.apache.pekko.http.javadsl.model.StatusCode status, Object body) {
+    return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, Json.bytes(body));
+  }
+
+  static HttpResponse problem(Problem p) {
+    return HttpResponse.create().withStatus(p.status()).withEntity(PROBLEM_JSON, Json.bytes(p));
+  }
+
+  /** Maps what the facade fails with to a problem; anything unexpected is logged, never echoed. */
+  static Problem problemOf(Throwable error) {
+    Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (e instanceof UnknownQueueException || e instanceof ItemNotFoundException) {
+      return Problem.notFound(e.getMessage());
+    }
+    if (e instanceof IllegalTransitionException) {
+      return Problem.conflict(e.getMessage());
+    }
+    if (e instanceof EnqueueBody.TooLarge || e instanceof EntityStreamSizeException) {
+      return Problem.tooLarge(e instanceof EnqueueBody.TooLarge ? e.getMessage() : "the request body is over the limit");
+    }
+    if (e instanceof AskTimeoutException || e instanceof TimeoutException) {
+      return Problem.unavailable("the item did not answer in time; try again");
+    }
+    LOG.error("Unexpected error serving a request", e);
+    return Problem.of(500, "internal", "Internal error", "the request failed; the node's log has the details");
+  }
+
+  private ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder().match(Throwable.class, e -> complete(problem(problemOf(e)))).build();
+  }
+
+  private RejectionHandler rejections() {
+    return RejectionHandler.newBuilder()
+        .handle(MalformedRequestContentRejection.class, r -> complete(problem(
+            r.getCause() instanceof EntityStreamSizeException ? Problem.tooLarge("the request body is over the limit")
+                : Problem.malformed("the body could not be read"))))
+        .handleAll(MethodRejection.class, rs -> complete(problem(Problem.of(405, "method-not-allowed", "Method not allowed",
+            "use " + String.join(" or ", rs.stream().map(r -> r.supported().name()).distinct().toList())))))
+        .handleNotFound(complete(problem(Problem.notFound("no such resource; see docs/API.md"))))
+        .handleAll(Rejection.class, rs -> complete(problem(Problem.of(400, "bad-request", "Bad request", rs.get(0).toString()))))
+        .build();
+  }
+}

@@ -1,0 +1,106 @@
+package io.rebound.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.rebound.api.RetryPolicy;
+import io.rebound.core.config.QueueSettings;
+import io.rebound.core.item.HistoryEntry;
+import io.rebound.core.item.ItemView;
+import java.time.Duration;
+import java.util.List;
+
+/** How items, histories and queues look on the wire. */
+final class Json {
+  static final ObjectMapper MAPPER = new ObjectMapper()
+      .registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
+
+  private Json() {}
+
+  static ObjectNode item(ItemView v) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("id", v.id());
+    n.put("queue", v.queue());
+    n.put("key", v.key());
+    n.put("status", v.status().name());
+    n.put("priority", v.priority());
+    n.put("attempts", v.attempts());
+    n.put("maxAttempts", v.maxAttempts());
+    n.set("nextAttemptAt", MAPPER.valueToTree(v.nextAttemptAt()));
+    if (v.lastError() == null) {
+      n.putNull("lastError");
+    } else {
+      ObjectNode e = n.putObject("lastError");
+      e.put("kind", v.lastError().kind().name());
+      e.put("message", v.lastError().message());
+    }
+    n.set("createdAt", MAPPER.valueToTree(v.createdAt()));
+    n.set("updatedAt", MAPPER.valueToTree(v.updatedAt()));
+    n.set("payload", payload(v.payload()));
+    return n;
+  }
+
+  static ObjectNode history(List<HistoryEntry> entries) {
+    ObjectNode n = MAPPER.createObjectNode();
+    ArrayNode events = n.putArray("events");
+    for (HistoryEntry e : entries) {
+      ObjectNode o = events.addObject();
+      o.put("type", e.type());
+      o.set("at", MAPPER.valueToTree(e.at()));
+      if (e.attempt() == null) {
+        o.putNull("attempt");
+      } else {
+        o.put("attempt", e.attempt());
+      }
+      e.details().forEach((k, val) -> o.set(k, MAPPER.valueToTree(val instanceof Enum<?> en ? en.name() : val)));
+    }
+    return n;
+  }
+
+  static ObjectNode queue(QueueSettings q, boolean paused) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("name", q.name());
+    n.put("concurrency", q.concurrency());
+    n.put("attemptTimeout", q.attemptTimeout().toString());
+    n.put("parkRetry", q.parkRetry().toString());
+    n.put("paused", paused);
+    n.set("retry", policy(q.retryPolicy()));
+    return n;
+  }
+
+  static ObjectNode policy(RetryPolicy p) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("maxAttempts", p.maxAttempts());
+    n.put("backoff", p.backoff().name().toLowerCase());
+    n.put("initial", p.initial().toString());
+    n.put("multiplier", p.multiplier());
+    n.put("maxInterval", p.maxInterval().toString());
+    ArrayNode s = n.putArray("schedule");
+    p.schedule().stream().map(Duration::toString).forEach(s::add);
+    n.put("jitter", p.jitter().name().toLowerCase());
+    return n;
+  }
+
+  /** Payloads were validated at enqueue, so this only fails on data written by something else. */
+  private static JsonNode payload(String json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      return MAPPER.getNodeFactory().textNode(json);
+    }
+  }
+
+  static byte[] bytes(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write JSON", e);
+    }
+  }
+}
