@@ -92,4 +92,27 @@ class EndToEndTest {
       assertEquals("{\"n\":1}", second.item().payload());
     }
   }
+
+  @Test
+  void callsDoNotStartAThreadEach() throws Exception {
+    try (Rebound node = Rebound.start(TestNodes.config(dir, QUEUES))) {
+      for (int i = 0; i < 50; i++) {
+        await(node.enqueue("work", EnqueueRequest.builder("{}").build()));
+      }
+      java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+      long before = threads.getTotalStartedThreadCount();
+      List<java.util.concurrent.CompletableFuture<?>> calls = new ArrayList<>();
+      for (int i = 0; i < 500; i++) {
+        calls.add(node.enqueue("work", EnqueueRequest.builder("{}").build())
+            .thenCompose(r -> node.status(r.item().id())).toCompletableFuture());
+      }
+      for (var c : calls) {
+        c.get();
+      }
+      long started = threads.getTotalStartedThreadCount() - before;
+      // Scala's CompletionStage wrapper runs plain continuations async on the common pool, which
+      // with parallelism 1 (2 cores) means a new thread per call: 1,000 here before the fix.
+      assertTrue(started < 100, started + " threads started for 1,000 calls");
+    }
+  }
 }
