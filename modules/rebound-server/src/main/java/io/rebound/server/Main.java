@@ -2,6 +2,7 @@ package io.rebound.server;
 
 import io.rebound.core.config.ReboundConfigException;
 import io.rebound.server.demo.DemoCommand;
+import io.rebound.server.node.StartCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "rebound 0.1.0",
     description = "A durable retry queue on Apache Pekko.",
-    subcommands = {DemoCommand.class})
+    subcommands = {StartCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -50,6 +50,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   static final int MAX_MESSAGE = 2_000;
   static final int MAX_STACK_TRACE = 8_000;
   private static final Duration IDLE_PASSIVATION = Duration.ofSeconds(2);
+  private static final Duration MAX_RETRY_AFTER = Duration.ofDays(365);
   private static final String ATTEMPT_TIMER = "attempt";
   private static final String DUE_TIMER = "due";
   private static final String IDLE_TIMER = "idle";
@@ -437,7 +438,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
           .thenRun(this::changed)
           .thenNoReply();
     }
-    Instant next = at.plus(retryAfter != null ? retryAfter : delay.get());
+    // A server's Retry-After is honoured up to the longest delay a policy may have.
+    Duration wait = retryAfter == null ? delay.get() : retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
+    Instant next = at.plus(wait);
     return Effect()
         .persist(new AttemptFailed(s.attempts(), s.executions(), kind, msg, trace, at, next))
         .thenRun(this::changed)

@@ -244,6 +244,14 @@ class ItemEntityTest {
   }
 
   @Test
+  void capsAnEnormousRetryAfterAtAYear() throws Exception {
+    enqueue("{}");
+    grantAndInvoke().result().completeExceptionally(new TransientException("slow down", null, Duration.ofSeconds(Long.MAX_VALUE / 2)));
+    awaitStatus(ItemStatus.WAITING);
+    assertEquals(clock.instant().plus(Duration.ofDays(365)), item.getState().nextAttemptAt());
+  }
+
+  @Test
   void parksToolUnavailableWithoutBurningAnAttempt() throws Exception {
     enqueue("{}");
     grantAndInvoke().result().completeExceptionally(new ToolUnavailableException("parser missing", List.of("parser")));

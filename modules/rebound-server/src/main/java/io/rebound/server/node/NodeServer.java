@@ -1,0 +1,102 @@
+package io.rebound.server.node;
+
+import com.typesafe.config.Config;
+import io.rebound.core.Rebound;
+import io.rebound.core.config.ReboundConfigException;
+import io.rebound.core.handler.Handlers;
+import io.rebound.server.handlers.HttpHandler;
+import io.rebound.server.handlers.ProcessHandler;
+import io.rebound.server.http.HttpApi;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+
+/** A running node: the embedded engine, its HTTP API and Pekko Management. */
+public final class NodeServer implements AutoCloseable {
+  private final Rebound rebound;
+  private final ServerBinding binding;
+
+  private NodeServer(Rebound rebound, ServerBinding binding) {
+    this.rebound = rebound;
+    this.binding = binding;
+  }
+
+  /** The handler types a node offers in config: the core's plus http and process. */
+  public static Handlers handlerTypes() {
+    return new Handlers().with("http", HttpHandler::fromConfig).with("process", ProcessHandler::fromConfig);
+  }
+
+  /**
+   * Starts the engine, binds the HTTP API and starts Pekko Management.
+   *
+   * @throws ReboundConfigException naming the key, when the config is wrong
+   */
+  public static NodeServer start(Config config) {
+    Config resolved = Rebound.withDefaults(config);
+    String host = read("rebound.http.host", () -> resolved.getString("rebound.http.host"));
+    int port = read("rebound.http.port", () -> resolved.getInt("rebound.http.port"));
+    long maxPayload = read("rebound.http.max-payload", () -> resolved.getBytes("rebound.http.max-payload"));
+    int maxBatch = read("rebound.http.max-batch", () -> resolved.getInt("rebound.http.max-batch"));
+    Duration deadline = read("rebound.http.unbind-deadline", () -> resolved.getDuration("rebound.http.unbind-deadline"));
+    if (port < 0 || port > 65535) {
+      throw new ReboundConfigException("rebound.http.port", "must be between 0 and 65535, was " + port);
+    }
+    if (maxPayload < 1 || maxBatch < 1) {
+      throw new ReboundConfigException(maxPayload < 1 ? "rebound.http.max-payload" : "rebound.http.max-batch", "must be positive");
+    }
+    Rebound rebound = Rebound.start(resolved, Map.of(), handlerTypes());
+    try {
+      HttpApi api = new HttpApi(rebound, maxPayload, maxBatch);
+      ServerBinding binding = Http.get(rebound.system())
+          .newServerAt(host, port)
+          .bind(api.route())
+          .toCompletableFuture()
+          .get(30, TimeUnit.SECONDS)
+          // Unbinds in CoordinatedShutdown's service-unbind phase, before items are drained.
+          .addToCoordinatedShutdown(deadline, rebound.system());
+      PekkoManagement.get(Adapter.toClassic(rebound.system())).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return new NodeServer(rebound, binding);
+    } catch (Exception e) {
+      rebound.close();
+      throw new IllegalStateException("cannot bind the HTTP API on " + host + ":" + port + ": " + rootMessage(e), e);
+    }
+  }
+
+  public Rebound rebound() {
+    return rebound;
+  }
+
+  /** The port the HTTP API is bound to (useful with port 0). */
+  public int port() {
+    return binding.localAddress().getPort();
+  }
+
+  public String url() {
+    return "http://" + binding.localAddress().getHostString() + ":" + port();
+  }
+
+  @Override
+  public void close() {
+    rebound.close();
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+
+  private static <T> T read(String key, java.util.function.Supplier<T> reader) {
+    try {
+      return reader.get();
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ReboundConfigException(key, e.getMessage());
+    }
+  }
+}

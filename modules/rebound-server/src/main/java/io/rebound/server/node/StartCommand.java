@@ -1,0 +1,33 @@
+package io.rebound.server.node;
+
+import com.typesafe.config.ConfigFactory;
+import io.rebound.server.ConfigLoader;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/** {@code rebound start}: runs a node until SIGTERM or SIGINT, then shuts down gracefully. */
+@Command(name = "start", mixinStandardHelpOptions = true, description = "Run a node: HTTP API, queues from conf/application.conf.")
+public final class StartCommand implements Callable<Integer> {
+
+  @Option(names = "--config", description = "A config file layered over conf/application.conf.")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    NodeServer node = NodeServer.start(ConfigLoader.load(config, ConfigFactory.parseResources("application.conf")));
+    System.out.println("Rebound node: HTTP API on " + node.url() + ", data in " + node.rebound().settings().dataDir()
+        + ", queues " + node.rebound().queues().keySet());
+    // Our own handler, so that a SIGTERM is a clean shutdown with exit code 0 rather than 143.
+    CoordinatedShutdown cs = CoordinatedShutdown.get(Adapter.toClassic(node.rebound().system()));
+    for (String signal : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(signal), s -> cs.runAll(CoordinatedShutdown.jvmExitReason()));
+    }
+    node.rebound().system().getWhenTerminated().toCompletableFuture().join();
+    return 0;
+  }
+}

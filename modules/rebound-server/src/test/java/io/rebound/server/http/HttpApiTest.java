@@ -1,0 +1,275 @@
+package io.rebound.server.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import io.rebound.server.node.NodeServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class HttpApiTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient CLIENT = HttpClient.newHttpClient();
+  private static Path dir;
+  private static NodeServer node;
+
+  /** A status code and a body, parsed when it is JSON. */
+  record Answer(int status, String contentType, JsonNode json) {}
+
+  @BeforeAll
+  static void startNode() throws Exception {
+    dir = Files.createTempDirectory("rebound-http-test");
+    node = NodeServer.start(ConfigFactory.parseString("""
+        rebound.data-dir = "%s"
+        rebound.http.port = 0
+        rebound.http.max-payload = 2KiB
+        rebound.http.max-batch = 5
+        pekko.management.http.port = 0
+        pekko.coordinated-shutdown.exit-jvm = off
+        rebound.queues.work { handler.type = simulated, retry { max-attempts = 2, initial = 10ms, jitter = none } }
+        rebound.queues.other { handler.type = simulated, concurrency = 3 }
+        """.formatted(dir.toString().replace("\\", "/"))));
+  }
+
+  @AfterAll
+  static void stopNode() {
+    node.close();
+  }
+
+  private static Answer call(String method, String path, String body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.url() + path)).timeout(Duration.ofSeconds(30));
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    String type = r.headers().firstValue("Content-Type").orElse("");
+    JsonNode json = r.body().isEmpty() ? null : JSON.readTree(r.body());
+    return new Answer(r.statusCode(), type, json);
+  }
+
+  private static Answer post(String path, String body) throws Exception {
+    return call("POST", path, body);
+  }
+
+  private static Answer get(String path) throws Exception {
+    return call("GET", path, null);
+  }
+
+  private static void assertProblem(Answer a, int status) {
+    assertEquals(status, a.status(), String.valueOf(a.json()));
+    assertEquals("application/problem+json", a.contentType());
+    assertEquals(status, a.json().get("status").asInt());
+    assertTrue(a.json().get("type").asText().startsWith("urn:rebound:problem:"));
+    assertFalse(a.json().toString().contains("Exception"), "no internal exception text: " + a.json());
+  }
+
+  private static JsonNode awaitStatus(String id, String status) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    JsonNode item;
+    do {
+      item = get("/v1/items/" + id).json();
+      if (item.get("status").asText().equals(status)) {
+        return item;
+      }
+      Thread.sleep(50);
+    } while (System.nanoTime() < deadline);
+    throw new AssertionError("item never became " + status + ": " + item);
+  }
+
+  // ---- enqueue and read -------------------------------------------------------------------
+
+  @Test
+  void enqueueAnswers201WithTheItemAnd200WithTheExistingOneForItsKey() throws Exception {
+    Answer created = post("/v1/queues/work/items", "{\"key\":\"k-1\",\"payload\":{\"ms\":1},\"priority\":7}");
+    assertEquals(201, created.status());
+    JsonNode item = created.json();
+    assertEquals("work", item.get("queue").asText());
+    assertEquals("k-1", item.get("key").asText());
+    assertEquals(7, item.get("priority").asInt());
+    assertEquals(2, item.get("maxAttempts").asInt());
+    assertEquals(1, item.get("payload").get("ms").asInt());
+    for (String field : new String[] {"id", "status", "attempts", "nextAttemptAt", "lastError", "createdAt", "updatedAt"}) {
+      assertTrue(item.has(field), field);
+    }
+
+    Answer again = post("/v1/queues/work/items", "{\"key\":\"k-1\",\"payload\":{\"other\":true}}");
+    assertEquals(200, again.status());
+    assertEquals(item.get("id"), again.json().get("id"));
+    assertEquals(1, again.json().get("payload").get("ms").asInt());
+  }
+
+  @Test
+  void itemAndHistoryShowEveryAttemptWithItsError() throws Exception {
+    String id = post("/v1/queues/work/items", "{\"payload\":{\"fail\":5,\"kind\":\"TRANSIENT\"}}").json().get("id").asText();
+    JsonNode dead = awaitStatus(id, "DEAD_LETTERED");
+    assertEquals(2, dead.get("attempts").asInt());
+    assertEquals("TRANSIENT", dead.get("lastError").get("kind").asText());
+    assertTrue(dead.get("lastError").get("message").asText().contains("simulated"));
+
+    JsonNode events = get("/v1/items/" + id + "/history").json().get("events");
+    assertEquals("enqueued", events.get(0).get("type").asText());
+    assertTrue(events.get(0).get("attempt").isNull());
+    JsonNode failed = events.get(2);
+    assertEquals("attempt-failed", failed.get("type").asText());
+    assertEquals(1, failed.get("attempt").asInt());
+    assertEquals("TRANSIENT", failed.get("kind").asText());
+    assertTrue(failed.get("stackTrace").asText().contains("TransientException"));
+    assertTrue(failed.has("nextAttemptAt"));
+    assertEquals("dead-lettered", events.get(events.size() - 1).get("type").asText());
+  }
+
+  @Test
+  void anItemMayCarryItsOwnRetryPolicyAndDelay() throws Exception {
+    JsonNode item = post("/v1/queues/work/items",
+        "{\"payload\":{},\"delay\":\"PT1H\",\"retry\":{\"maxAttempts\":7,\"backoff\":\"schedule\",\"schedule\":[\"1m\",\"5m\"]}}").json();
+    assertEquals(7, item.get("maxAttempts").asInt());
+    assertEquals("PENDING", item.get("status").asText());
+    assertFalse(item.get("nextAttemptAt").isNull(), "the delay is the next attempt time");
+    assertEquals(5, post("/v1/queues/work/items", "{\"payload\":{},\"maxAttempts\":5}").json().get("maxAttempts").asInt());
+  }
+
+  @Test
+  void batchAnswersOneResultPerItemInOrder() throws Exception {
+    post("/v1/queues/work/items", "{\"key\":\"b-existing\",\"payload\":{}}");
+    Answer a = post("/v1/queues/work/items/batch",
+        "{\"items\":[{\"payload\":{\"n\":1}},{\"key\":\"b-existing\",\"payload\":{}},{\"payload\":[1,2]}]}");
+    assertEquals(200, a.status());
+    JsonNode results = a.json().get("results");
+    assertEquals(3, results.size());
+    assertTrue(results.get(0).get("created").asBoolean());
+    assertFalse(results.get(1).get("created").asBoolean());
+    assertTrue(results.get(2).has("id") && results.get(2).has("status"));
+  }
+
+  // ---- actions ----------------------------------------------------------------------------
+
+  @Test
+  void cancelAndRedriveAnswer200OrConflict() throws Exception {
+    String pending = post("/v1/queues/work/items", "{\"payload\":{},\"delay\":\"1h\"}").json().get("id").asText();
+    Answer cancelled = post("/v1/items/" + pending + "/cancel", null);
+    assertEquals(200, cancelled.status());
+    assertEquals("CANCELLED", cancelled.json().get("status").asText());
+    assertProblem(post("/v1/items/" + pending + "/cancel", null), 409);
+    assertProblem(post("/v1/items/" + pending + "/redrive", null), 409);
+
+    String bad = post("/v1/queues/work/items", "{\"payload\":{\"fail\":1,\"kind\":\"PERMANENT\"}}").json().get("id").asText();
+    awaitStatus(bad, "DEAD_LETTERED");
+    Answer redriven = post("/v1/items/" + bad + "/redrive", null);
+    assertEquals(200, redriven.status());
+    assertEquals(0, redriven.json().get("attempts").asInt());
+    // The simulated failure was the first invocation only: the redrive succeeds.
+    awaitStatus(bad, "SUCCEEDED");
+  }
+
+  @Test
+  void aPausedQueueAcceptsItemsButStartsNoAttempts() throws Exception {
+    Answer paused = post("/v1/queues/other/pause", null);
+    assertEquals(200, paused.status());
+    assertTrue(paused.json().get("paused").asBoolean());
+    String id = post("/v1/queues/other/items", "{\"payload\":{}}").json().get("id").asText();
+    Thread.sleep(300);
+    assertEquals("PENDING", get("/v1/items/" + id).json().get("status").asText());
+    JsonNode queues = get("/v1/queues").json().get("queues");
+    assertTrue(queues.get(0).get("paused").asBoolean(), queues.toString());
+
+    assertFalse(post("/v1/queues/other/resume", null).json().get("paused").asBoolean());
+    awaitStatus(id, "SUCCEEDED");
+  }
+
+  @Test
+  void queuesListsEveryConfiguredQueueWithItsSettings() throws Exception {
+    JsonNode queues = get("/v1/queues").json().get("queues");
+    assertEquals(2, queues.size());
+    JsonNode work = queues.get(1);
+    assertEquals("work", work.get("name").asText());
+    assertEquals(8, work.get("concurrency").asInt());
+    assertEquals(2, work.get("retry").get("maxAttempts").asInt());
+    assertEquals("none", work.get("retry").get("jitter").asText());
+    assertEquals("PT5M", work.get("attemptTimeout").asText());
+  }
+
+  // ---- errors -----------------------------------------------------------------------------
+
+  @Test
+  void malformedJsonIsA400Problem() throws Exception {
+    assertProblem(post("/v1/queues/work/items", "{\"payload\": "), 400);
+    assertProblem(post("/v1/queues/work/items", ""), 400);
+    assertProblem(post("/v1/queues/work/items", "[1,2]"), 400);
+  }
+
+  @Test
+  void invalidFieldsAreEachNamedInErrors() throws Exception {
+    Answer a = post("/v1/queues/work/items",
+        "{\"priority\":12,\"key\":5,\"delay\":\"soon\",\"maxAttempts\":0,\"retry\":{\"jitter\":\"lots\",\"multiplier\":0.5},\"extra\":1}");
+    assertProblem(a, 400);
+    JsonNode errors = a.json().get("errors");
+    assertTrue(errors.has("payload"), errors.toString());
+    a = post("/v1/queues/work/items",
+        "{\"payload\":{},\"priority\":12,\"key\":5,\"delay\":\"soon\",\"maxAttempts\":0,\"retry\":{\"jitter\":\"lots\",\"multiplier\":0.5},\"extra\":1}");
+    assertProblem(a, 400);
+    errors = a.json().get("errors");
+    for (String field : new String[] {"priority", "key", "delay", "maxAttempts", "retry.jitter", "retry.multiplier", "extra"}) {
+      assertTrue(errors.has(field), field + " in " + errors);
+    }
+    assertTrue(errors.get("priority").asText().contains("between 0 and 9"), errors.toString());
+  }
+
+  @Test
+  void unknownQueueAndUnknownItemAre404() throws Exception {
+    assertProblem(post("/v1/queues/nope/items", "{\"payload\":{}}"), 404);
+    assertProblem(post("/v1/queues/nope/pause", null), 404);
+    assertProblem(get("/v1/items/00000000-0000-0000-0000-000000000000"), 404);
+    assertProblem(get("/v1/items/not-an-id/history"), 404);
+    assertProblem(post("/v1/items/00000000-0000-0000-0000-000000000000/cancel", null), 404);
+    assertProblem(get("/v1/nothing-here"), 404);
+  }
+
+  @Test
+  void wrongMethodIs405() throws Exception {
+    assertProblem(call("DELETE", "/v1/queues/work/items", null), 405);
+  }
+
+  @Test
+  void payloadOverTheLimitIs413() throws Exception {
+    String big = "x".repeat(3000);
+    assertProblem(post("/v1/queues/work/items", "{\"payload\":\"" + big + "\"}"), 413);
+    assertProblem(post("/v1/queues/work/items/batch", "{\"items\":[{\"payload\":\"" + big + "\"}]}"), 413);
+  }
+
+  @Test
+  void batchRejectsTooManyItemsAndNamesTheInvalidOne() throws Exception {
+    Answer tooMany = post("/v1/queues/work/items/batch", "{\"items\":[{\"payload\":1},{\"payload\":2},{\"payload\":3},{\"payload\":4},{\"payload\":5},{\"payload\":6}]}");
+    assertProblem(tooMany, 400);
+    assertTrue(tooMany.json().get("errors").get("items").asText().contains("at most 5"));
+    Answer invalid = post("/v1/queues/work/items/batch", "{\"items\":[{\"payload\":1},{\"payload\":2,\"priority\":-1}]}");
+    assertProblem(invalid, 400);
+    assertTrue(invalid.json().get("errors").has("items[1].priority"), invalid.json().toString());
+    assertProblem(post("/v1/queues/work/items/batch", "{\"things\":[]}"), 400);
+  }
+
+  @Test
+  void theNodeKeepsServingAfterEveryError() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      post("/v1/queues/work/items", "{bad");
+      get("/v1/items/zzz");
+      post("/v1/queues/work/items", "{\"payload\":\"" + "y".repeat(5000) + "\"}");
+    }
+    Answer ok = post("/v1/queues/work/items", "{\"payload\":{}}");
+    assertEquals(201, ok.status());
+    assertNull(ok.json().get("lastError").textValue());
+  }
+}

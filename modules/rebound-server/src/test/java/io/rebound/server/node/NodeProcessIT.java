@@ -1,0 +1,111 @@
+package io.rebound.server.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the packaged node jar as a real process: what `./rebound start` does. */
+class NodeProcessIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient CLIENT = HttpClient.newHttpClient();
+  private static final Path JAR = Path.of("target", "rebound.jar");
+
+  @TempDir Path dir;
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private Process start(Path config, String name) throws IOException {
+    return new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString(), "start", "--config", config.toString())
+        .directory(dir.toFile())
+        .redirectOutput(dir.resolve(name + ".out").toFile())
+        .redirectError(dir.resolve(name + ".err").toFile())
+        .start();
+  }
+
+  private static JsonNode send(String method, String url, String body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    return JSON.readTree(CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString()).body());
+  }
+
+  private static void awaitUp(String base, Process p) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      assertTrue(p.isAlive(), "the node exited early with " + (p.isAlive() ? "" : p.exitValue()));
+      try {
+        send("GET", base + "/v1/queues", null);
+        return;
+      } catch (IOException notYet) {
+        Thread.sleep(200);
+      }
+    }
+    throw new AssertionError("the node did not come up");
+  }
+
+  @Test
+  void sigtermLetsTheRunningAttemptFinishAndExitsZero() throws Exception {
+    int port = freePort();
+    Path config = dir.resolve("node.conf");
+    Files.writeString(config, """
+        rebound.data-dir = "%s"
+        rebound.http.port = %d
+        pekko.management.http.port = %d
+        rebound.shutdown-timeout = 15s
+        """.formatted(dir.resolve("data").toString().replace("\\", "/"), port, freePort()));
+    String base = "http://127.0.0.1:" + port;
+
+    Process node = start(config, "first");
+    awaitUp(base, node);
+    String id = send("POST", base + "/v1/queues/example/items", "{\"payload\":{\"ms\":2500}}").get("id").asText();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!send("GET", base + "/v1/items/" + id, null).get("status").asText().equals("RUNNING")) {
+      assertTrue(System.nanoTime() < deadline, "the attempt never started");
+      Thread.sleep(50);
+    }
+    node.destroy(); // SIGTERM
+    assertTrue(node.waitFor(30, TimeUnit.SECONDS), "the node did not stop");
+    assertEquals(0, node.exitValue(), Files.readString(dir.resolve("first.err")));
+
+    Process again = start(config, "second");
+    try {
+      awaitUp(base, again);
+      JsonNode item = send("GET", base + "/v1/items/" + id, null);
+      assertEquals("SUCCEEDED", item.get("status").asText(), "the attempt finished during the shutdown: " + item);
+      assertEquals(1, item.get("attempts").asInt());
+    } finally {
+      again.destroy();
+      again.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aBadConfigFailsAtStartWithOneLineNamingTheKey() throws Exception {
+    Path config = dir.resolve("bad.conf");
+    Files.writeString(config, "rebound.queues.example.retry.multiplier = 0.5\n");
+    Process node = start(config, "bad");
+    assertTrue(node.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(1, node.exitValue());
+    String err = Files.readString(dir.resolve("bad.err")).lines()
+        .filter(l -> !l.startsWith("SLF4J")).reduce("", (a, b) -> a + b + "\n");
+    assertEquals(1, err.lines().count(), err);
+    assertTrue(err.startsWith("rebound: config error: rebound.queues.example.retry.multiplier:"), err);
+  }
+}
