@@ -18,6 +18,10 @@ import io.rebound.core.item.ItemTransition;
 import io.rebound.core.item.ItemView;
 import io.rebound.core.item.PolicyData;
 import io.rebound.core.storage.Schema;
+import io.rebound.core.tools.MissingMetadata;
+import io.rebound.core.tools.ToolHealth;
+import io.rebound.core.tools.ToolSupervisor;
+import io.rebound.core.tools.ToolView;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -72,9 +76,11 @@ public final class Rebound implements AutoCloseable {
    * starts a new thread per call.
    */
   private final Executor ec;
+  private final ToolHealth health;
 
-  private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher) {
+  private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher, ToolHealth health) {
     this.system = system;
+    this.health = health;
     this.settings = settings;
     this.dispatcher = dispatcher;
     this.sharding = ClusterSharding.get(system);
@@ -151,7 +157,17 @@ public final class Rebound implements AutoCloseable {
     ActorRef<Dispatcher.Command> dispatcher =
         system.systemActorOf(Dispatcher.create(settings.maxConcurrency(), limits), "rebound-dispatcher", Props.empty());
     Executor handlerExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.handler-dispatcher"));
-    ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, Clock.systemUTC()));
+    Clock clock = Clock.systemUTC();
+    ToolHealth health = new ToolHealth(settings.tools().keySet());
+    Map<String, Integer> rates = new HashMap<>();
+    settings.tools().forEach((name, t) -> rates.put(name, t.releaseRate()));
+    MissingMetadata.init(system, new MissingMetadata.Runtime(rates, health, clock));
+    ClusterSharding sharding = ClusterSharding.get(system);
+    ActorRef<ToolSupervisor.Command> tools = system.systemActorOf(
+        ToolSupervisor.create(settings.tools(), health, handlerExecutor,
+            tool -> sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool).tell(new MissingMetadata.ToolUp()), clock),
+        "rebound-tools", Props.empty());
+    ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools));
 
     // Graceful shutdown: stop granting permits and let running attempts finish (bounded by the
     // phase timeout, rebound.shutdown-timeout); sharding then hands its entities off.
@@ -165,7 +181,7 @@ public final class Rebound implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("the node did not join its cluster within 30s", e);
     }
-    return new Rebound(system, settings, dispatcher);
+    return new Rebound(system, settings, dispatcher, health);
   }
 
   // ---- items ------------------------------------------------------------------------------
@@ -227,6 +243,40 @@ public final class Rebound implements AutoCloseable {
   /** Sends a dead-lettered item back to PENDING; its attempts start again from 1. */
   public CompletionStage<ItemView> redrive(String id) {
     return change(id, "redrive", ItemEntity.Redrive::new);
+  }
+
+  // ---- tools ------------------------------------------------------------------------------
+
+  /** A tool as this node sees it, and how many items are parked on it. */
+  public record ToolStatus(ToolView view, int parked) {}
+
+  /** Every configured tool with its state and parked count. */
+  public CompletionStage<List<ToolStatus>> tools() {
+    List<CompletableFuture<ToolStatus>> all = health.all().stream()
+        .map(v -> parked(v.name(), 0).thenApply(p -> new ToolStatus(v, p.count())).toCompletableFuture())
+        .toList();
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+        .thenApply(x -> all.stream().map(CompletableFuture::join).toList());
+  }
+
+  /** The items parked on a tool, the first {@code limit} in release order. */
+  public CompletionStage<MissingMetadata.ParkedItems> parked(String tool, int limit) {
+    if (!health.knows(tool)) {
+      return CompletableFuture.failedFuture(new UnknownToolException(tool));
+    }
+    return sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool)
+        .<MissingMetadata.ParkedItems>ask(r -> new MissingMetadata.GetParked(limit, r), askTimeout)
+        .thenApplyAsync(p -> p, ec);
+  }
+
+  /** Releases every item parked on a tool now (at its release rate), whatever its probe says. */
+  public CompletionStage<Integer> releaseParked(String tool) {
+    if (!health.knows(tool)) {
+      return CompletableFuture.failedFuture(new UnknownToolException(tool));
+    }
+    return sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool)
+        .<MissingMetadata.ReleaseStarted>ask(MissingMetadata.ReleaseAll::new, askTimeout)
+        .thenApplyAsync(MissingMetadata.ReleaseStarted::items, ec);
   }
 
   // ---- queues and node --------------------------------------------------------------------

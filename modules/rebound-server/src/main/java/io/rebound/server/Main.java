@@ -12,7 +12,18 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "rebound 0.1.0",
     description = "A durable retry queue on Apache Pekko.",
-    subcommands = {StartCommand.class, DemoCommand.class})
+    subcommands = {
+        StartCommand.class,
+        DemoCommand.class,
+        io.rebound.server.cli.EnqueueCommand.class,
+        io.rebound.server.cli.StatusCommand.class,
+        io.rebound.server.cli.HistoryCommand.class,
+        io.rebound.server.cli.CancelCommand.class,
+        io.rebound.server.cli.RedriveCommand.class,
+        io.rebound.server.cli.QueuesCommand.class,
+        io.rebound.server.cli.PauseCommand.class,
+        io.rebound.server.cli.ResumeCommand.class,
+        io.rebound.server.cli.RunBatchCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -2,13 +2,14 @@ package io.rebound.core.config;
 
 import io.rebound.api.RetryPolicy;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
  * How one queue runs: an immutable value built with {@link #builder(String)}; every setter
  * validates. Defaults: {@code concurrency = 8}, {@code attemptTimeout = 5m}, {@code parkRetry = 30s},
- * {@link RetryPolicy#defaults()}.
+ * {@link RetryPolicy#defaults()}, no tools, {@code maxPark = 24h}.
  */
 public final class QueueSettings {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -18,6 +19,8 @@ public final class QueueSettings {
   private final Duration attemptTimeout;
   private final Duration parkRetry;
   private final RetryPolicy retryPolicy;
+  private final List<String> tools;
+  private final Duration maxPark;
 
   private QueueSettings(Builder b) {
     name = b.name;
@@ -25,6 +28,8 @@ public final class QueueSettings {
     attemptTimeout = b.attemptTimeout;
     parkRetry = b.parkRetry;
     retryPolicy = b.retryPolicy;
+    tools = b.tools;
+    maxPark = b.maxPark;
   }
 
   public static Builder builder(String name) {
@@ -55,12 +60,24 @@ public final class QueueSettings {
     return retryPolicy;
   }
 
+  /** The tools its handler needs: while one is down, its items park instead of running. */
+  public List<String> tools() {
+    return tools;
+  }
+
+  /** A parked item waiting for a tool longer than this is dead-lettered (TOOL_UNAVAILABLE). */
+  public Duration maxPark() {
+    return maxPark;
+  }
+
   public Builder toBuilder() {
     return new Builder(name)
         .concurrency(concurrency)
         .attemptTimeout(attemptTimeout)
         .parkRetry(parkRetry)
-        .retryPolicy(retryPolicy);
+        .retryPolicy(retryPolicy)
+        .tools(tools)
+        .maxPark(maxPark);
   }
 
   @Override
@@ -75,6 +92,8 @@ public final class QueueSettings {
     private Duration attemptTimeout = Duration.ofMinutes(5);
     private Duration parkRetry = Duration.ofSeconds(30);
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
+    private List<String> tools = List.of();
+    private Duration maxPark = Duration.ofHours(24);
 
     private Builder(String name) {
       if (name == null || !NAME.matcher(name).matches()) {
@@ -107,6 +126,21 @@ public final class QueueSettings {
 
     public Builder retryPolicy(RetryPolicy value) {
       retryPolicy = Objects.requireNonNull(value, "retry policy");
+      return this;
+    }
+
+    /** Tool names (configured under rebound.tools). Default none. */
+    public Builder tools(List<String> value) {
+      if (value == null || value.stream().anyMatch(t -> t == null || t.isBlank())) {
+        throw new IllegalArgumentException("tools must be a list of tool names");
+      }
+      tools = List.copyOf(value);
+      return this;
+    }
+
+    /** More than 0, at most 365 days. Default 24h. */
+    public Builder maxPark(Duration value) {
+      maxPark = positive("max-park", value, Duration.ofDays(365));
       return this;
     }
 

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigUtil;
 import io.rebound.api.ErrorKind;
 import io.rebound.api.RetryPolicy;
+import io.rebound.core.tools.ToolSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -21,7 +22,8 @@ public record ReboundSettings(
     Duration shutdownTimeout,
     Duration askTimeout,
     Map<String, QueueSettings> queues,
-    Map<String, Config> handlers) {
+    Map<String, Config> handlers,
+    Map<String, ToolSettings> tools) {
 
   /**
    * Reads the {@code rebound} section of a resolved config; each queue is layered over {@code
@@ -39,6 +41,7 @@ public record ReboundSettings(
     }
     Duration shutdown = read("rebound.shutdown-timeout", () -> c.getDuration("shutdown-timeout"));
     Duration ask = read("rebound.ask-timeout", () -> c.getDuration("ask-timeout"));
+    Map<String, ToolSettings> tools = tools(c);
     Config defaults = c.getConfig("queue-defaults");
     Map<String, QueueSettings> queues = new LinkedHashMap<>();
     Map<String, Config> handlers = new LinkedHashMap<>();
@@ -47,10 +50,16 @@ public record ReboundSettings(
       String prefix = "rebound.queues." + name;
       Config q = read(prefix, () -> qs.getConfig(ConfigUtil.joinPath(name)))
           .withFallback(defaults);
-      queues.put(name, queue(prefix, name, q));
+      QueueSettings settings = queue(prefix, name, q);
+      for (String tool : settings.tools()) {
+        if (!tools.containsKey(tool)) {
+          throw new ReboundConfigException(prefix + ".tools", "unknown tool '" + tool + "' (configure it under rebound.tools)");
+        }
+      }
+      queues.put(name, settings);
       handlers.put(name, read(prefix + ".handler", () -> q.getConfig("handler")));
     }
-    return new ReboundSettings(dataDir, url, maxConcurrency, shutdown, ask, Map.copyOf(queues), Map.copyOf(handlers));
+    return new ReboundSettings(dataDir, url, maxConcurrency, shutdown, ask, Map.copyOf(queues), Map.copyOf(handlers), Map.copyOf(tools));
   }
 
   /** The database URL to use: the configured one, or an H2 file under {@link #dataDir()}. */
@@ -67,8 +76,42 @@ public record ReboundSettings(
     read(prefix + ".concurrency", () -> b.concurrency(q.getInt("concurrency")));
     read(prefix + ".attempt-timeout", () -> b.attemptTimeout(q.getDuration("attempt-timeout")));
     read(prefix + ".park-retry", () -> b.parkRetry(q.getDuration("park-retry")));
+    read(prefix + ".tools", () -> b.tools(q.getStringList("tools")));
+    read(prefix + ".max-park", () -> b.maxPark(q.getDuration("max-park")));
     b.retryPolicy(retry(prefix + ".retry", read(prefix + ".retry", () -> q.getConfig("retry"))));
     return b.build();
+  }
+
+  /** Reads {@code rebound.tools.<name>}, each layered over {@code rebound.tool-defaults}. */
+  private static Map<String, ToolSettings> tools(Config c) {
+    Map<String, ToolSettings> out = new LinkedHashMap<>();
+    Config all = read("rebound.tools", () -> c.getConfig("tools"));
+    Config defaults = c.getConfig("tool-defaults");
+    for (String name : new TreeSet<>(all.root().keySet())) {
+      String prefix = "rebound.tools." + name;
+      Config t = read(prefix, () -> all.getConfig(ConfigUtil.joinPath(name))).withFallback(defaults);
+      Config probe = read(prefix + ".probe", () -> t.getConfig("probe"));
+      Duration interval = read(prefix + ".probe.interval", () -> positive(probe.getDuration("interval")));
+      Duration timeout = read(prefix + ".probe.timeout", () -> positive(probe.getDuration("timeout")));
+      int rate = read(prefix + ".release-rate", () -> between(t.getInt("release-rate"), 1, 100_000));
+      int failures = read(prefix + ".breaker.max-failures", () -> between(t.getInt("breaker.max-failures"), 1, 10_000));
+      out.put(name, new ToolSettings(name, probe, interval, timeout, rate, failures));
+    }
+    return out;
+  }
+
+  private static Duration positive(Duration d) {
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException("must be more than 0, was " + d);
+    }
+    return d;
+  }
+
+  private static int between(int v, int min, int max) {
+    if (v < min || v > max) {
+      throw new IllegalArgumentException("must be between " + min + " and " + max + ", was " + v);
+    }
+    return v;
   }
 
   /** Reads a {@code retry { ... }} block; {@code on.<kind> { ... }} overrides it for one error kind. */

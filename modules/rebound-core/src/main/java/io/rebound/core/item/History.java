@@ -42,11 +42,13 @@ public final class History {
       put(d, "kind", e.kind());
       return new HistoryEntry(sequenceNr, "dead-lettered", e.at(), null, d);
     } else if (event instanceof Parked e) {
-      put(d, "execution", e.execution());
+      if (e.execution() > 0) {
+        put(d, "execution", e.execution());
+      }
       put(d, "tools", e.tools());
       put(d, "message", e.message());
       put(d, "until", e.until());
-      return new HistoryEntry(sequenceNr, "parked", e.at(), e.attempt(), d);
+      return new HistoryEntry(sequenceNr, "parked", e.at(), null, d);
     } else if (event instanceof Unparked e) {
       return new HistoryEntry(sequenceNr, "unparked", e.at(), null, d);
     } else if (event instanceof Cancelled e) {

@@ -14,6 +14,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
+import io.rebound.core.tools.MissingMetadata;
+import io.rebound.core.tools.ToolSupervisor;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
@@ -70,6 +73,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   /** Sends a dead letter back to PENDING with its attempts starting again. */
   public record Redrive(ActorRef<Reply> replyTo) implements Command {}
+
+  /** A tool it was parked on is back (from MissingMetadata): to PENDING, keeping its priority. */
+  public record Release(ActorRef<Done> replyTo) implements Command {}
 
   /** The handler of the given execution is alive: restart the attempt timeout. */
   public record Heartbeat(int execution) implements Command {}
@@ -128,8 +134,16 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   public record DeadLettered(ErrorKind kind, Instant at) implements Event {}
 
-  /** The attempt did not count; the item tries again at {@code until}. */
-  public record Parked(int attempt, int execution, List<String> tools, String message, Instant at, Instant until)
+  /**
+   * A tool was unavailable; no attempt is burned.
+   *
+   * @param attempts counted attempts after parking (the parked one given back)
+   * @param execution the execution that found the tool down, 0 when the check before the attempt did
+   * @param tools the tools it waits for, each with its MissingMetadata; empty when none is
+   *     configured and it simply tries again at {@code until}
+   * @param until when it tries again (no tools), or is dead-lettered (max-park, with tools)
+   */
+  public record Parked(int attempts, int execution, List<String> tools, String message, Instant at, Instant until)
       implements Event {}
 
   public record Unparked(Instant at) implements Event {}
@@ -161,11 +175,12 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       Instant nextAttemptAt,
       ErrorKind lastErrorKind,
       String lastError,
-      PolicyData policy)
+      PolicyData policy,
+      List<String> parkedOn)
       implements CborSerializable {
 
     static State empty(String id) {
-      return new State(id, null, null, null, 0, null, 0, 0, null, null, null, null, null, null);
+      return new State(id, null, null, null, 0, null, 0, 0, null, null, null, null, null, null, List.of());
     }
 
     public boolean exists() {
@@ -174,7 +189,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
     State apply(Event event) {
       if (event instanceof Enqueued e) {
-        return new State(e.id(), e.queue(), e.key(), e.payload(), e.priority(), ItemStatus.PENDING, 0, 0, e.at(), e.at(), e.notBefore(), null, null, e.policy());
+        return new State(e.id(), e.queue(), e.key(), e.payload(), e.priority(), ItemStatus.PENDING, 0, 0, e.at(), e.at(), e.notBefore(), null, null, e.policy(), List.of());
       } else if (event instanceof AttemptStarted e) {
         return with(ItemStatus.RUNNING, e.attempt(), e.execution(), e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Succeeded e) {
@@ -186,7 +201,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       } else if (event instanceof DeadLettered e) {
         return with(ItemStatus.DEAD_LETTERED, attempts, executions, e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Parked e) {
-        return with(ItemStatus.PARKED, e.attempt() - 1, executions, e.at(), e.until(), ErrorKind.TOOL_UNAVAILABLE, e.message());
+        State parked = with(ItemStatus.PARKED, e.attempts(), executions, e.at(), e.until(), ErrorKind.TOOL_UNAVAILABLE, e.message());
+        return new State(id, queue, key, payload, priority, parked.status, parked.attempts, executions, createdAt, e.at(),
+            e.until(), ErrorKind.TOOL_UNAVAILABLE, e.message(), policy, List.copyOf(e.tools()));
       } else if (event instanceof Unparked e) {
         return with(ItemStatus.PENDING, attempts, executions, e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Cancelled e) {
@@ -198,7 +215,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     }
 
     private State with(ItemStatus s, int att, int exec, Instant at, Instant next, ErrorKind kind, String error) {
-      return new State(id, queue, key, payload, priority, s, att, exec, createdAt, at, next, kind, error, policy);
+      return new State(id, queue, key, payload, priority, s, att, exec, createdAt, at, next, kind, error, policy, List.of());
     }
 
     ItemView view(int maxAttempts) {
@@ -281,6 +298,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
         .onCommand(GetItem.class, this::onGet)
         .onCommand(Cancel.class, this::onCancel)
         .onCommand(Redrive.class, this::onRedrive)
+        .onCommand(Release.class, this::onRelease)
         .onCommand(PermitGranted.class, this::onPermitGranted)
         .onCommand(AttemptCompleted.class, this::onAttemptCompleted)
         .onCommand(AttemptTimedOut.class, this::onTimedOut)
@@ -324,8 +342,10 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       return Effect().reply(c.replyTo(), new Rejected(view(s), "cancel"));
     }
     // A running handler is left to finish; its outcome is fenced off because the item is no longer RUNNING.
+    List<String> parkedOn = s.parkedOn();
     return Effect()
         .persist(new Cancelled(c.reason(), now()))
+        .thenRun(ns -> forget(parkedOn))
         .thenRun(this::changed)
         .thenReply(c.replyTo(), ns -> new Accepted(view(ns), false));
   }
@@ -346,12 +366,26 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
         .thenReply(c.replyTo(), ns -> new Accepted(view(ns), false));
   }
 
+  private ReplyEffect<Event, State> onRelease(State s, Release c) {
+    if (s.status() != ItemStatus.PARKED) {
+      // Already released (a repeat after a crash), or it left PARKED some other way.
+      return Effect().reply(c.replyTo(), Done.getInstance());
+    }
+    return Effect().persist(new Unparked(now())).thenRun(this::changed).thenReply(c.replyTo(), ns -> Done.getInstance());
+  }
+
   private ReplyEffect<Event, State> onPermitGranted(State s, PermitGranted c) {
     boolean ready = (s.status() == ItemStatus.PENDING || s.status() == ItemStatus.WAITING) && isDue(s);
     if (!permitRequested || !ready) {
       // The dispatcher counts this permit as out: give it back.
       release();
       return Effect().noReply();
+    }
+    List<String> down = settings(s).map(q -> rt.toolHealth().down(q.tools())).orElse(List.of());
+    if (!down.isEmpty()) {
+      // Checked against the node's view, no round trip: park rather than burn an attempt.
+      release();
+      return park(s, s.attempts(), 0, down, "tools down: " + String.join(", ", down));
     }
     permitRequested = false;
     holdingPermit = true;
@@ -366,16 +400,16 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       ctx.getLog().debug("Item {}: ignoring the late outcome of execution {}", id, c.execution());
       return Effect().noReply();
     }
+    List<String> queueTools = settings(s).map(QueueSettings::tools).orElse(List.of());
+    if (!queueTools.isEmpty()) {
+      rt.toolSupervisor().tell(new ToolSupervisor.Outcome(
+          c.kind() == ErrorKind.TOOL_UNAVAILABLE ? toolsOf(c, queueTools) : queueTools, c.kind(), c.message()));
+    }
     if (c.kind() == null) {
       return Effect().persist(new Succeeded(s.attempts(), s.executions(), now())).thenRun(this::changed).thenNoReply();
     }
     if (c.kind() == ErrorKind.TOOL_UNAVAILABLE) {
-      Instant at = now();
-      Instant until = at.plus(settings(s).map(QueueSettings::parkRetry).orElse(Duration.ofSeconds(30)));
-      return Effect()
-          .persist(new Parked(s.attempts(), s.executions(), c.tools(), c.message(), at, until))
-          .thenRun(this::changed)
-          .thenNoReply();
+      return park(s, s.attempts() - 1, s.executions(), toolsOf(c, queueTools), c.message());
     }
     return fail(s, c.kind(), c.message(), c.stackTrace(), c.retryAfter());
   }
@@ -405,7 +439,19 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   private ReplyEffect<Event, State> onDue(State s, Due c) {
     if (s.status() == ItemStatus.PARKED) {
-      return isDue(s) ? Effect().persist(new Unparked(now())).thenRun(this::changed).thenNoReply() : rearm(s);
+      if (!isDue(s)) {
+        return rearm(s);
+      }
+      if (s.parkedOn().isEmpty()) {
+        return Effect().persist(new Unparked(now())).thenRun(this::changed).thenNoReply();
+      }
+      // Waited for its tools longer than max-park.
+      List<String> parkedOn = s.parkedOn();
+      return Effect()
+          .persist(new DeadLettered(ErrorKind.TOOL_UNAVAILABLE, now()))
+          .thenRun(ns -> forget(parkedOn))
+          .thenRun(this::changed)
+          .thenNoReply();
     }
     if (s.status() == ItemStatus.PENDING || s.status() == ItemStatus.WAITING) {
       if (!isDue(s)) {
@@ -424,6 +470,46 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   }
 
   // ---- helpers ----------------------------------------------------------------------------
+
+  /**
+   * Parks the item without burning an attempt. With tools to wait for, it registers with each
+   * tool's MissingMetadata and is dead-lettered after max-park; without, it tries again after
+   * park-retry.
+   */
+  private ReplyEffect<Event, State> park(State s, int attemptsAfter, int execution, List<String> tools, String message) {
+    Instant at = now();
+    Duration wait = settings(s)
+        .map(q -> tools.isEmpty() ? q.parkRetry() : q.maxPark())
+        .orElse(Duration.ofSeconds(30));
+    return Effect()
+        .persist(new Parked(attemptsAfter, execution, tools, truncate(message, MAX_MESSAGE), at, at.plus(wait)))
+        .thenRun(this::register)
+        .thenRun(this::changed)
+        .thenNoReply();
+  }
+
+  /** The queue's tools the handler named; all of them when it named none it knows. */
+  private static List<String> toolsOf(AttemptCompleted c, List<String> queueTools) {
+    List<String> named = c.tools().stream().filter(queueTools::contains).toList();
+    return named.isEmpty() ? queueTools : named;
+  }
+
+  /** Tells each tool's MissingMetadata that this item waits for it (idempotent; redone on recovery). */
+  private void register(State s) {
+    if (s.status() == ItemStatus.PARKED && !s.parkedOn().isEmpty()) {
+      ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
+      s.parkedOn().forEach(t ->
+          sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, t).tell(new MissingMetadata.Park(id, s.priority(), s.updatedAt())));
+    }
+  }
+
+  private void forget(List<String> tools) {
+    if (tools.isEmpty()) {
+      return;
+    }
+    ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
+    tools.forEach(t -> sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, t).tell(new MissingMetadata.Forget(id)));
+  }
 
   /** Records a failed attempt and what follows it: a backoff, or the dead letters. */
   private ReplyEffect<Event, State> fail(State s, ErrorKind kind, String message, String stackTrace, Duration retryAfter) {
@@ -502,6 +588,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     } else if (s.status().isTerminal()) {
       passivateWhenIdle();
     } else {
+      register(s);
       arm(s);
     }
   }

@@ -16,6 +16,8 @@ import io.rebound.api.ToolUnavailableException;
 import io.rebound.api.TransientException;
 import io.rebound.core.config.QueueSettings;
 import io.rebound.core.dispatch.Dispatcher;
+import io.rebound.core.tools.ToolHealth;
+import io.rebound.core.tools.ToolSupervisor;
 import io.rebound.core.item.ItemEntity.Command;
 import io.rebound.core.item.ItemEntity.Event;
 import io.rebound.core.item.ItemEntity.Reply;
@@ -103,7 +105,8 @@ class ItemEntityTest {
     QueueSettings q = QueueSettings.builder("q")
         .concurrency(4).attemptTimeout(Duration.ofSeconds(10)).parkRetry(Duration.ofSeconds(30)).retryPolicy(POLICY).build();
     // Handlers run on the calling thread here: the test decides when they complete.
-    ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), dispatcher.getRef(), Runnable::run, clock);
+    ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), dispatcher.getRef(), Runnable::run, clock,
+        new ToolHealth(List.of()), testKit.createTestProbe(ToolSupervisor.Command.class).getRef());
     item = EventSourcedBehaviorTestKit.create(testKit.system(), ItemEntity.create(id, Optional.empty(), rt));
   }
 

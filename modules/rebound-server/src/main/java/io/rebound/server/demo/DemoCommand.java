@@ -37,6 +37,8 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true, description = "Run a mixed demo workload on an embedded node.")
 public final class DemoCommand implements java.util.concurrent.Callable<Integer> {
   private static final String QUEUE = "demo";
+  /** Every tenth item goes to this queue, whose tool is down for a few seconds. */
+  private static final String TOOL_QUEUE = "demo-tools";
   private static final int MAX_IN_FLIGHT = 2_000;
 
   @Option(names = "--items", description = "Items to enqueue (default ${DEFAULT-VALUE}).", defaultValue = "10000")
@@ -70,8 +72,12 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     return "run-" + run + "-" + i;
   }
 
+  static String queueOf(int i) {
+    return i % 10 == 5 ? TOOL_QUEUE : QUEUE;
+  }
+
   private static String id(int run, int i) {
-    return ItemIds.forKey(QUEUE, key(run, i));
+    return ItemIds.forKey(queueOf(i), key(run, i));
   }
 
   private int previousRuns(Rebound node) {
@@ -150,14 +156,14 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
       }
     });
 
-    out.printf("Run %d: enqueueing %,d items into queue '%s'%n", run, items, QUEUE);
+    out.printf("Run %d: enqueueing %,d items into queues '%s' and '%s' (its tool goes down for a while)%n", run, items, QUEUE, TOOL_QUEUE);
     long start = System.nanoTime();
     Random random = new Random(run);
     Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     for (int i = 0; i < items; i++) {
       inFlight.acquire();
       EnqueueRequest request = EnqueueRequest.builder(payload(i, items, random)).key(key(run, i)).priority(random.nextInt(10)).build();
-      node.enqueue(QUEUE, request).whenComplete((r, e) -> {
+      node.enqueue(queueOf(i), request).whenComplete((r, e) -> {
         inFlight.release();
         if (e != null) {
           System.err.println("enqueue failed: " + e);

@@ -48,8 +48,12 @@ final class EnqueueBody {
       return null;
     }
     String payloadJson = payload.toString();
-    if (payloadJson.length() > maxPayloadBytes) {
-      throw new TooLarge(prefix + "payload is " + payloadJson.length() + " bytes, more than the limit of " + maxPayloadBytes);
+    // Characters are at most 3 UTF-8 bytes here (surrogate pairs 4 for 2 chars): count bytes only when it may matter.
+    if (payloadJson.length() * 3L > maxPayloadBytes) {
+      int bytes = payloadJson.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      if (bytes > maxPayloadBytes) {
+        throw new TooLarge(prefix + "payload is " + bytes + " bytes, more than the limit of " + maxPayloadBytes);
+      }
     }
     EnqueueRequest.Builder b = EnqueueRequest.builder(payloadJson);
     field(node, prefix, "key", errors, v -> b.key(text(v)));

@@ -11,6 +11,7 @@ import io.rebound.core.IllegalTransitionException;
 import io.rebound.core.ItemNotFoundException;
 import io.rebound.core.Rebound;
 import io.rebound.core.UnknownQueueException;
+import io.rebound.core.UnknownToolException;
 import io.rebound.core.config.QueueSettings;
 import io.rebound.core.dispatch.Dispatcher;
 import java.util.ArrayList;
@@ -71,6 +72,16 @@ public final class HttpApi extends AllDirectives {
                     path(segment("items").slash("batch"), () -> post(() -> body(batchLimit(), b -> batch(queue, b)))),
                     path("pause", () -> post(() -> pause(queue, true))),
                     path("resume", () -> post(() -> pause(queue, false))))))),
+            pathPrefix("tools", () -> concat(
+                pathEndOrSingleSlash(() -> get(this::tools)),
+                pathPrefix(segment(), tool -> concat(
+                    path("parked", () -> get(() -> parameterOptional("limit", limit -> parked(tool, limit)))),
+                    path("release", () -> post(() -> respond(node.releaseParked(tool).thenApply(n -> {
+                      ObjectNode o = Json.MAPPER.createObjectNode();
+                      o.put("tool", tool);
+                      o.put("releasing", n);
+                      return ok(o);
+                    })))))))),
             pathPrefix("items", () -> pathPrefix(segment(), id -> concat(
                 pathEnd(() -> get(() -> respond(node.status(id).thenApply(v -> ok(Json.item(
                     v.orElseThrow(() -> new ItemNotFoundException(id)))))))),
@@ -152,6 +163,37 @@ public final class HttpApi extends AllDirectives {
     return respond(node.dispatcherStats().thenApply(stats -> ok(Json.queue(q, paused(stats, queue)))));
   }
 
+  private Route tools() {
+    return respond(node.tools().thenApply(all -> {
+      ObjectNode out = Json.MAPPER.createObjectNode();
+      ArrayNode arr = out.putArray("tools");
+      all.forEach(t -> arr.add(Json.tool(t)));
+      return ok(out);
+    }));
+  }
+
+  private Route parked(String tool, java.util.Optional<String> limitText) {
+    int limit = 100;
+    if (limitText.isPresent()) {
+      try {
+        limit = Integer.parseInt(limitText.get());
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > 10_000) {
+        return complete(problem(Problem.invalid(Map.of("limit", "must be an integer between 1 and 10000, was " + limitText.get()))));
+      }
+    }
+    return respond(node.parked(tool, limit).thenApply(p -> {
+      ObjectNode out = Json.MAPPER.createObjectNode();
+      out.put("tool", tool);
+      out.put("count", p.count());
+      ArrayNode items = out.putArray("items");
+      p.items().forEach(items::add);
+      return ok(out);
+    }));
+  }
+
   // ---- plumbing ---------------------------------------------------------------------------
 
   private static boolean paused(Dispatcher.Stats stats, String queue) {
@@ -210,7 +252,7 @@ public final class HttpApi extends AllDirectives {
   /** Maps what the facade fails with to a problem; anything unexpected is logged, never echoed. */
   static Problem problemOf(Throwable error) {
     Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (e instanceof UnknownQueueException || e instanceof ItemNotFoundException) {
+    if (e instanceof UnknownQueueException || e instanceof ItemNotFoundException || e instanceof UnknownToolException) {
       return Problem.notFound(e.getMessage());
     }
     if (e instanceof IllegalTransitionException) {
@@ -238,7 +280,9 @@ public final class HttpApi extends AllDirectives {
         .handleAll(MethodRejection.class, rs -> complete(problem(Problem.of(405, "method-not-allowed", "Method not allowed",
             "use " + String.join(" or ", rs.stream().map(r -> r.supported().name()).distinct().toList())))))
         .handleNotFound(complete(problem(Problem.notFound("no such resource; see docs/API.md"))))
-        .handleAll(Rejection.class, rs -> complete(problem(Problem.of(400, "bad-request", "Bad request", rs.get(0).toString()))))
+        // Other rejections (headers, parameters): their text is Pekko's, not for clients.
+        .handleAll(Rejection.class, rs -> complete(problem(Problem.of(400, "bad-request", "Bad request",
+            "the request could not be handled as sent; see docs/API.md"))))
         .build();
   }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.rebound.api.RetryPolicy;
+import io.rebound.core.Rebound;
 import io.rebound.core.config.QueueSettings;
 import io.rebound.core.item.HistoryEntry;
 import io.rebound.core.item.ItemView;
@@ -69,8 +70,22 @@ final class Json {
     n.put("concurrency", q.concurrency());
     n.put("attemptTimeout", q.attemptTimeout().toString());
     n.put("parkRetry", q.parkRetry().toString());
+    n.put("maxPark", q.maxPark().toString());
+    ArrayNode tools = n.putArray("tools");
+    q.tools().forEach(tools::add);
     n.put("paused", paused);
     n.set("retry", policy(q.retryPolicy()));
+    return n;
+  }
+
+  static ObjectNode tool(Rebound.ToolStatus t) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("name", t.view().name());
+    n.put("state", t.view().state().name());
+    n.set("since", MAPPER.valueToTree(t.view().since()));
+    n.put("lastError", t.view().lastError());
+    n.put("breakerOpen", t.view().breakerOpen());
+    n.put("parked", t.parked());
     return n;
   }
 

@@ -16,7 +16,9 @@ public record Problem(String type, String title, int status, String detail, Map<
     String detail = errors.size() == 1
         ? errors.keySet().iterator().next() + " " + errors.values().iterator().next()
         : errors.size() + " fields are invalid";
-    return new Problem("urn:rebound:problem:invalid-request", "Invalid request", 400, detail, Map.copyOf(errors));
+    // Keeps the order the fields were checked in (Map.copyOf would not).
+    return new Problem("urn:rebound:problem:invalid-request", "Invalid request", 400, detail,
+        java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(errors)));
   }
 
   static Problem malformed(String detail) {

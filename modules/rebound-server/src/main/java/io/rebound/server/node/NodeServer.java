@@ -49,6 +49,7 @@ public final class NodeServer implements AutoCloseable {
       throw new ReboundConfigException(maxPayload < 1 ? "rebound.http.max-payload" : "rebound.http.max-batch", "must be positive");
     }
     Rebound rebound = Rebound.start(resolved, Map.of(), handlerTypes());
+    String step = "bind the HTTP API on " + host + ":" + port;
     try {
       HttpApi api = new HttpApi(rebound, maxPayload, maxBatch);
       ServerBinding binding = Http.get(rebound.system())
@@ -58,11 +59,12 @@ public final class NodeServer implements AutoCloseable {
           .get(30, TimeUnit.SECONDS)
           // Unbinds in CoordinatedShutdown's service-unbind phase, before items are drained.
           .addToCoordinatedShutdown(deadline, rebound.system());
+      step = "start Pekko Management on port " + resolved.getInt("pekko.management.http.port");
       PekkoManagement.get(Adapter.toClassic(rebound.system())).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       return new NodeServer(rebound, binding);
     } catch (Exception e) {
       rebound.close();
-      throw new IllegalStateException("cannot bind the HTTP API on " + host + ":" + port + ": " + rootMessage(e), e);
+      throw new IllegalStateException("cannot " + step + ": " + rootMessage(e), e);
     }
   }
 

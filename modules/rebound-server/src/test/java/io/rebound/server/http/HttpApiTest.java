@@ -41,7 +41,16 @@ class HttpApiTest {
         pekko.coordinated-shutdown.exit-jvm = off
         rebound.queues.work { handler.type = simulated, retry { max-attempts = 2, initial = 10ms, jitter = none } }
         rebound.queues.other { handler.type = simulated, concurrency = 3 }
-        """.formatted(dir.toString().replace("\\", "/"))));
+        rebound.queues.needs-db { handler.type = simulated, tools = [db] }
+        rebound.tools.db { probe { type = tcp, host = "127.0.0.1", port = %d, interval = 100ms, timeout = 200ms } }
+        """.formatted(dir.toString().replace("\\", "/"), closedPort())));
+  }
+
+  /** A port nothing listens on: the db tool stays down. */
+  private static int closedPort() throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 
   @AfterAll
@@ -184,7 +193,7 @@ class HttpApiTest {
     Thread.sleep(300);
     assertEquals("PENDING", get("/v1/items/" + id).json().get("status").asText());
     JsonNode queues = get("/v1/queues").json().get("queues");
-    assertTrue(queues.get(0).get("paused").asBoolean(), queues.toString());
+    assertTrue(queues.get(1).get("paused").asBoolean(), queues.toString());
 
     assertFalse(post("/v1/queues/other/resume", null).json().get("paused").asBoolean());
     awaitStatus(id, "SUCCEEDED");
@@ -193,8 +202,9 @@ class HttpApiTest {
   @Test
   void queuesListsEveryConfiguredQueueWithItsSettings() throws Exception {
     JsonNode queues = get("/v1/queues").json().get("queues");
-    assertEquals(2, queues.size());
-    JsonNode work = queues.get(1);
+    assertEquals(3, queues.size());
+    assertEquals("db", queues.get(0).get("tools").get(0).asText());
+    JsonNode work = queues.get(2);
     assertEquals("work", work.get("name").asText());
     assertEquals(8, work.get("concurrency").asInt());
     assertEquals(2, work.get("retry").get("maxAttempts").asInt());
@@ -271,5 +281,41 @@ class HttpApiTest {
     Answer ok = post("/v1/queues/work/items", "{\"payload\":{}}");
     assertEquals(201, ok.status());
     assertNull(ok.json().get("lastError").textValue());
+  }
+
+  // ---- tools ------------------------------------------------------------------------------
+
+  @Test
+  void itemsOfAQueueWhoseToolIsDownAreParkedAndListedUnderTheTool() throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!get("/v1/tools").json().get("tools").get(0).get("state").asText().equals("DOWN")) {
+      assertTrue(System.nanoTime() < deadline, "the db tool never showed as down");
+      Thread.sleep(50);
+    }
+    String id = post("/v1/queues/needs-db/items", "{\"payload\":{}}").json().get("id").asText();
+    JsonNode item = awaitStatus(id, "PARKED");
+    assertEquals(0, item.get("attempts").asInt());
+    assertEquals("TOOL_UNAVAILABLE", item.get("lastError").get("kind").asText());
+
+    JsonNode parked = get("/v1/tools/db/parked?limit=10").json();
+    assertTrue(parked.get("count").asInt() >= 1, parked.toString());
+    assertTrue(parked.get("items").toString().contains(id), parked.toString());
+    JsonNode tool = get("/v1/tools").json().get("tools").get(0);
+    assertEquals("db", tool.get("name").asText());
+    assertTrue(tool.get("parked").asInt() >= 1);
+    assertTrue(tool.get("lastError").asText().length() > 0);
+
+    Answer release = post("/v1/tools/db/release", null);
+    assertEquals(200, release.status());
+    assertTrue(release.json().get("releasing").asInt() >= 1);
+  }
+
+  @Test
+  void unknownToolIs404AndABadLimitIs400() throws Exception {
+    assertProblem(get("/v1/tools/nope/parked"), 404);
+    assertProblem(post("/v1/tools/nope/release", null), 404);
+    Answer bad = get("/v1/tools/db/parked?limit=zero");
+    assertProblem(bad, 400);
+    assertTrue(bad.json().get("errors").has("limit"));
   }
 }
