@@ -23,7 +23,8 @@ import picocli.CommandLine.Command;
         io.rebound.server.cli.QueuesCommand.class,
         io.rebound.server.cli.PauseCommand.class,
         io.rebound.server.cli.ResumeCommand.class,
-        io.rebound.server.cli.RunBatchCommand.class})
+        io.rebound.server.cli.RunBatchCommand.class,
+        io.rebound.server.cli.ToolsCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -39,6 +39,8 @@ class NodeCommandsTest {
         pekko.management.http.port = 0
         pekko.coordinated-shutdown.exit-jvm = off
         rebound.queues.work { handler.type = simulated, retry { initial = 10ms, max-attempts = 2, jitter = none } }
+        # Nothing listens on port 1: the tool is down.
+        rebound.tools.db { probe { type = tcp, host = "127.0.0.1", port = 1, interval = 100ms, timeout = 200ms } }
         """.formatted(dir.resolve("data").toString().replace("\\", "/"))));
     url = node.url();
   }
@@ -214,6 +216,31 @@ class NodeCommandsTest {
         NAME  CONCURRENCY  PAUSED  MAX ATTEMPTS  BACKOFF
         work  8            no      2             exponential 10ms x2.0 up to 1h, jitter none
         """, r.out());
+  }
+
+  @Test
+  void toolsListsEachToolWithItsStateAndParkedItems() throws Exception {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    CliRun r = cli("tools");
+    while (!r.out().contains("DOWN") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      r = cli("tools");
+    }
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().startsWith("NAME  STATE  SINCE"), r.toString());
+    assertTrue(r.out().contains("db    DOWN"), r.toString());
+    assertTrue(r.out().contains("closed"), r.toString());
+
+    CliRun parked = cli("tools", "--parked", "db");
+    assertEquals(0, parked.code(), parked.toString());
+    assertTrue(parked.out().startsWith("0 items parked on db"), parked.toString());
+    CliRun release = cli("tools", "--release", "db");
+    assertEquals(0, release.code(), release.toString());
+    assertTrue(release.out().startsWith("Releasing 0 items parked on db"), release.toString());
+
+    CliRun unknown = cli("tools", "--parked", "nope");
+    assertEquals(1, unknown.code(), unknown.toString());
+    assertTrue(unknown.err().startsWith("rebound: no tool named 'nope'"), unknown.toString());
   }
 
   @Test
