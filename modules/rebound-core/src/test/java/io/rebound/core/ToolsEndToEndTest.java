@@ -173,7 +173,7 @@ class ToolsEndToEndTest {
       Instant enqueued = Instant.now();
       String id = await(node.enqueue(QUEUE, EnqueueRequest.builder("{\"fail\":1,\"kind\":\"TOOL_UNAVAILABLE\"}").build())).item().id();
 
-      // The probe runs every 100ms: released well within seconds (see anItemThatParksJustAsItsToolComesBackIsStillReleased).
+      // The probe runs every 100ms: released well within seconds (see anItemWhoseParkIsRecordedAfterItsToolCameBackIsStillReleased).
       Map<String, ItemView> done = TestNodes.awaitTerminal(node, List.of(id), Duration.ofSeconds(6));
       ItemView v = done.get(id);
       assertEquals(ItemStatus.SUCCEEDED, v.status(), v.toString());
@@ -322,13 +322,13 @@ class ToolsEndToEndTest {
   }
 
   /**
-   * Bug: an item whose Park reaches the tool's MissingMetadata after the tool came back is never
-   * released while the tool stays up. A handler's report marks the tool down only until the next
-   * good probe (100ms here); the item's Parked event is written, and only then does it register.
-   * If the probe wins (a slow journal write is enough), MissingMetadata handles ToolUp first, finds
-   * nothing to release and stops; the Park that follows is recorded but nothing releases it until
-   * max-park dead-letters it. Here the journal write of the Parked event is held up, by an open
-   * transaction holding the row the item writes next, until the tool has come back.
+   * Regression: an item whose Park reaches the tool's MissingMetadata after the tool came back was
+   * never released while the tool stayed up. A handler's report marks the tool down only until the
+   * next good probe (100ms here); the item's Parked event is written, and only then does it
+   * register. When the probe won (a slow journal write is enough), MissingMetadata handled ToolUp
+   * first, found nothing to release and stopped; the Park that followed was recorded but nothing
+   * released it until max-park dead-lettered it. Here the journal write of the Parked event is
+   * held up, by an open transaction holding the row the item writes next, until the tool is back.
    */
   @Test
   void anItemWhoseParkIsRecordedAfterItsToolCameBackIsStillReleased() throws Exception {
@@ -352,18 +352,10 @@ class ToolsEndToEndTest {
         // (No status() here: the item answers nothing while its write is held.)
         assertEquals(List.of(ItemStatus.PENDING, ItemStatus.RUNNING), statuses.get(id), "the Parked write was not held up");
         Thread.sleep(300);
-        System.out.println("DBG before rollback " + Instant.now() + " " + tool(node));
         c.rollback();
       }
-      Thread.sleep(1500);
-      try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(), "sa", "");
-          java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT \"ordering\", \"persistence_id\", \"sequence_number\", \"write_timestamp\", \"event_ser_manifest\" FROM \"event_journal\" ORDER BY \"ordering\"")) {
-        while (rs.next()) {
-          System.out.println("DBG J " + rs.getLong(1) + " " + rs.getString(2) + " " + rs.getLong(3) + " " + Instant.ofEpochMilli(rs.getLong(4)) + " " + rs.getString(5));
-        }
-      }
-      System.out.println("DBG history " + await(node.history(id)));
-      awaitStatus(node, List.of(id), ItemStatus.PARKED, Duration.ofSeconds(5));
+      waitUntil(() -> statuses.get(id).contains(ItemStatus.PARKED), Duration.ofSeconds(5),
+          () -> "never parked: " + statuses.get(id));
 
       // The tool is up: the item must be released and run within a couple of seconds.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
@@ -387,10 +379,10 @@ class ToolsEndToEndTest {
   }
 
   /**
-   * Bug: an operator's release while the tool is still down never ends. Each released item parks
-   * again on its next permit and registers again, and MissingMetadata keeps releasing (manual mode
-   * only stops once nothing is parked), so every item cycles PARKED -> PENDING -> PARKED at the
-   * release rate, two journal events a cycle, until the tool comes back.
+   * Regression: an operator's release while the tool is still down never ended. Each released item
+   * parked again on its next permit and registered again, and MissingMetadata kept releasing (its
+   * manual mode only stopped once nothing was parked), so every item cycled PARKED -> PENDING ->
+   * PARKED at the release rate, two journal events a cycle, until the tool came back.
    */
   @Test
   void anOperatorReleaseWhileTheToolIsDownReleasesEachParkedItemOnce() throws Exception {
