@@ -1,7 +1,6 @@
 package io.rebound.core.config;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigUtil;
 import io.rebound.api.ErrorKind;
 import io.rebound.api.RetryPolicy;
@@ -151,21 +150,8 @@ public record ReboundSettings(
     return s.trim().toUpperCase(Locale.ROOT);
   }
 
-  /** Runs one read, turning any failure into an error that names the key. */
-  static <T> T read(String key, Supplier<T> reader) {
-    try {
-      return reader.get();
-    } catch (ReboundConfigException e) {
-      throw e;
-    } catch (ConfigException e) {
-      throw new ReboundConfigException(key, clean(e.getMessage()));
-    } catch (IllegalArgumentException e) {
-      throw new ReboundConfigException(key, e.getMessage());
-    }
+  private static <T> T read(String key, Supplier<T> reader) {
+    return ReboundConfigException.reading(key, reader);
   }
 
-  /** Typesafe config messages carry the origin and the path; the origin is enough next to our key. */
-  private static String clean(String message) {
-    return message == null ? "invalid" : message;
-  }
 }

@@ -1,5 +1,7 @@
 package io.rebound.server.handlers;
 
+import static io.rebound.core.config.ReboundConfigException.reading;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
@@ -89,7 +91,7 @@ public final class HttpHandler implements JobHandler {
     if (!c.hasPath("url")) {
       throw new ReboundConfigException("url", "the http handler needs the absolute http(s) URL to POST to");
     }
-    String raw = read("url", () -> c.getString("url"));
+    String raw = reading("url", () -> c.getString("url"));
     URI url;
     try {
       url = new URI(raw.trim());
@@ -103,7 +105,7 @@ public final class HttpHandler implements JobHandler {
 
     Duration timeout = DEFAULT_TIMEOUT;
     if (c.hasPath("timeout")) {
-      timeout = read("timeout", () -> c.getDuration("timeout"));
+      timeout = reading("timeout", () -> c.getDuration("timeout"));
       if (timeout.isZero() || timeout.isNegative()) {
         throw new ReboundConfigException("timeout", "must be positive, was " + c.getValue("timeout").unwrapped());
       }
@@ -111,7 +113,7 @@ public final class HttpHandler implements JobHandler {
 
     Map<String, String> headers = new LinkedHashMap<>();
     if (c.hasPath("headers")) {
-      ConfigObject block = read("headers", () -> c.getObject("headers"));
+      ConfigObject block = reading("headers", () -> c.getObject("headers"));
       for (Map.Entry<String, ConfigValue> e : block.entrySet()) {
         String name = e.getKey();
         String key = "headers." + name;
@@ -312,17 +314,6 @@ public final class HttpHandler implements JobHandler {
     }
   }
 
-  private interface Reader<T> {
-    T read();
-  }
-
-  private static <T> T read(String key, Reader<T> r) {
-    try {
-      return r.read();
-    } catch (ConfigException e) {
-      throw new ReboundConfigException(key, e.getMessage());
-    }
-  }
 
   @Override
   public String toString() {

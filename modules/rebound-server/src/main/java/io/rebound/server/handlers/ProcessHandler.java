@@ -1,5 +1,7 @@
 package io.rebound.server.handlers;
 
+import static io.rebound.core.config.ReboundConfigException.reading;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
@@ -81,7 +83,7 @@ public final class ProcessHandler implements JobHandler {
       }
       command = List.of("/bin/sh", "-c", line);
     } else if (v.valueType() == ConfigValueType.LIST) {
-      command = read("command", () -> c.getStringList("command"));
+      command = reading("command", () -> c.getStringList("command"));
       if (command.isEmpty() || command.get(0).isBlank()) {
         throw new ReboundConfigException("command", "must not be empty (the first entry is the program)");
       }
@@ -91,7 +93,7 @@ public final class ProcessHandler implements JobHandler {
 
     Set<Integer> codes = new TreeSet<>(DEFAULT_TRANSIENT_EXIT_CODES);
     if (c.hasPath("transient-exit-codes")) {
-      List<Integer> given = read("transient-exit-codes", () -> c.getIntList("transient-exit-codes"));
+      List<Integer> given = reading("transient-exit-codes", () -> c.getIntList("transient-exit-codes"));
       for (int code : given) {
         if (code < 1 || code > 255) {
           throw new ReboundConfigException("transient-exit-codes", "exit codes must be between 1 and 255, was " + code);
@@ -102,7 +104,7 @@ public final class ProcessHandler implements JobHandler {
 
     Duration timeout = DEFAULT_TIMEOUT;
     if (c.hasPath("timeout")) {
-      timeout = read("timeout", () -> c.getDuration("timeout"));
+      timeout = reading("timeout", () -> c.getDuration("timeout"));
       if (timeout.isZero() || timeout.isNegative()) {
         throw new ReboundConfigException("timeout", "must be positive, was " + c.getValue("timeout").unwrapped());
       }
@@ -110,7 +112,7 @@ public final class ProcessHandler implements JobHandler {
 
     File directory = null;
     if (c.hasPath("directory")) {
-      String dir = read("directory", () -> c.getString("directory"));
+      String dir = reading("directory", () -> c.getString("directory"));
       try {
         if (dir.isBlank() || !Files.isDirectory(Path.of(dir))) {
           throw new ReboundConfigException("directory", "'" + dir + "' is not an existing directory");
@@ -298,17 +300,6 @@ public final class ProcessHandler implements JobHandler {
     }
   }
 
-  private interface Reader<T> {
-    T read();
-  }
-
-  private static <T> T read(String key, Reader<T> r) {
-    try {
-      return r.read();
-    } catch (ConfigException e) {
-      throw new ReboundConfigException(key, e.getMessage());
-    }
-  }
 
   @Override
   public String toString() {

@@ -37,11 +37,11 @@ public final class NodeServer implements AutoCloseable {
    */
   public static NodeServer start(Config config) {
     Config resolved = Rebound.withDefaults(config);
-    String host = read("rebound.http.host", () -> resolved.getString("rebound.http.host"));
-    int port = read("rebound.http.port", () -> resolved.getInt("rebound.http.port"));
-    long maxPayload = read("rebound.http.max-payload", () -> resolved.getBytes("rebound.http.max-payload"));
-    int maxBatch = read("rebound.http.max-batch", () -> resolved.getInt("rebound.http.max-batch"));
-    Duration deadline = read("rebound.http.unbind-deadline", () -> resolved.getDuration("rebound.http.unbind-deadline"));
+    String host = ReboundConfigException.reading("rebound.http.host", () -> resolved.getString("rebound.http.host"));
+    int port = ReboundConfigException.reading("rebound.http.port", () -> resolved.getInt("rebound.http.port"));
+    long maxPayload = ReboundConfigException.reading("rebound.http.max-payload", () -> resolved.getBytes("rebound.http.max-payload"));
+    int maxBatch = ReboundConfigException.reading("rebound.http.max-batch", () -> resolved.getInt("rebound.http.max-batch"));
+    Duration deadline = ReboundConfigException.reading("rebound.http.unbind-deadline", () -> resolved.getDuration("rebound.http.unbind-deadline"));
     if (port < 0 || port > 65535) {
       throw new ReboundConfigException("rebound.http.port", "must be between 0 and 65535, was " + port);
     }
@@ -94,11 +94,4 @@ public final class NodeServer implements AutoCloseable {
     return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 
-  private static <T> T read(String key, java.util.function.Supplier<T> reader) {
-    try {
-      return reader.get();
-    } catch (com.typesafe.config.ConfigException e) {
-      throw new ReboundConfigException(key, e.getMessage());
-    }
-  }
 }
