@@ -164,7 +164,8 @@ public final class Rebound implements AutoCloseable {
     MissingMetadata.init(system, new MissingMetadata.Runtime(rates, health, clock));
     ClusterSharding sharding = ClusterSharding.get(system);
     ActorRef<ToolSupervisor.Command> tools = system.systemActorOf(
-        ToolSupervisor.create(settings.tools(), health, handlerExecutor,
+        ToolSupervisor.create(settings.tools(), health,
+            system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.probe-dispatcher")),
             tool -> sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool).tell(new MissingMetadata.ToolUp()), clock),
         "rebound-tools", Props.empty());
     ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools));

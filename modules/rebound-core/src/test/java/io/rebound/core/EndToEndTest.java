@@ -115,4 +115,46 @@ class EndToEndTest {
       assertTrue(started < 100, started + " threads started for 1,000 calls");
     }
   }
+
+  @Test
+  void aDeadLetterRedrivenTheMomentItLandsStillRunsAgain() throws Exception {
+    // The item asks its shard to passivate as it is dead-lettered; a redrive handled before the
+    // shard's stop used to revive it only to be stopped and forgotten.
+    try (Rebound node = Rebound.start(TestNodes.config(dir, QUEUES))) {
+      node.onTransition(t -> {
+        if (t.status() == ItemStatus.DEAD_LETTERED) {
+          node.redrive(t.id());
+        }
+      });
+      for (int i = 0; i < 200; i++) {
+        node.enqueue("work", EnqueueRequest.builder("{\"fail\":1,\"kind\":\"PERMANENT\"}").build());
+      }
+      // Nothing asks the items anything until they are done: asking would wake them.
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      while (TestNodes.eventsInJournal(node, "Succeeded") < 200) {
+        assertTrue(System.nanoTime() < deadline,
+            TestNodes.eventsInJournal(node, "Succeeded") + " of 200 redriven items ran again");
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  @Test
+  void anItemItsHandlerKeepsParkingIsDeadLetteredAfterMaxPark() throws Exception {
+    String queues = """
+        rebound.queues.flaky-tool {
+          handler.type = simulated
+          park-retry = 100ms
+          max-park = 1s
+        }
+        """;
+    try (Rebound node = Rebound.start(TestNodes.config(dir, queues))) {
+      String id = await(node.enqueue("flaky-tool",
+          EnqueueRequest.builder("{\"fail\":100000,\"kind\":\"TOOL_UNAVAILABLE\"}").build())).item().id();
+      ItemView v = TestNodes.awaitTerminal(node, List.of(id), Duration.ofSeconds(20)).get(id);
+      assertEquals(ItemStatus.DEAD_LETTERED, v.status());
+      assertEquals(ErrorKind.TOOL_UNAVAILABLE, v.lastError().kind());
+      assertEquals(0, v.attempts(), "parking never burns an attempt");
+    }
+  }
 }

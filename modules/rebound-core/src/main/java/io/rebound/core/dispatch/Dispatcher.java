@@ -84,7 +84,8 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
 
   /**
    * @param globalLimit attempts that may run at once on this node
-   * @param queueLimits each queue's own limit; requests for other queues are refused (logged)
+   * @param queueLimits each queue's own limit; a request for another queue (one removed from the
+   *     config) is logged and ignored: its item stays pending until the queue is configured again
    */
   public static Behavior<Command> create(int globalLimit, Map<String, Integer> queueLimits) {
     return Behaviors.setup(ctx -> new Dispatcher(ctx, globalLimit, queueLimits));

@@ -103,6 +103,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   /** Sharding's stop message, so that messages already in the mailbox are handled first. */
   public record Stop() implements Command {}
 
+  /** Sent through sharding to an item that stops while it still has work: it starts again. */
+  public record Wake() implements Command {}
+
   // ---- replies ----------------------------------------------------------------------------
 
   public sealed interface Reply extends CborSerializable {}
@@ -176,11 +179,12 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       ErrorKind lastErrorKind,
       String lastError,
       PolicyData policy,
-      List<String> parkedOn)
+      List<String> parkedOn,
+      Instant parkedSince)
       implements CborSerializable {
 
     static State empty(String id) {
-      return new State(id, null, null, null, 0, null, 0, 0, null, null, null, null, null, null, List.of());
+      return new State(id, null, null, null, 0, null, 0, 0, null, null, null, null, null, null, List.of(), null);
     }
 
     public boolean exists() {
@@ -189,33 +193,39 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
     State apply(Event event) {
       if (event instanceof Enqueued e) {
-        return new State(e.id(), e.queue(), e.key(), e.payload(), e.priority(), ItemStatus.PENDING, 0, 0, e.at(), e.at(), e.notBefore(), null, null, e.policy(), List.of());
+        return new State(e.id(), e.queue(), e.key(), e.payload(), e.priority(), ItemStatus.PENDING, 0, 0, e.at(), e.at(), e.notBefore(), null, null, e.policy(), List.of(), null);
       } else if (event instanceof AttemptStarted e) {
         return with(ItemStatus.RUNNING, e.attempt(), e.execution(), e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Succeeded e) {
-        return with(ItemStatus.SUCCEEDED, attempts, executions, e.at(), null, lastErrorKind, lastError);
+        return with(ItemStatus.SUCCEEDED, attempts, executions, e.at(), null, lastErrorKind, lastError).counted();
       } else if (event instanceof AttemptFailed e) {
         // With no next attempt a DeadLettered event follows in the same write.
         ItemStatus next = e.nextAttemptAt() == null ? ItemStatus.RUNNING : ItemStatus.WAITING;
-        return with(next, attempts, executions, e.at(), e.nextAttemptAt(), e.kind(), e.message());
+        return with(next, attempts, executions, e.at(), e.nextAttemptAt(), e.kind(), e.message()).counted();
       } else if (event instanceof DeadLettered e) {
         return with(ItemStatus.DEAD_LETTERED, attempts, executions, e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Parked e) {
-        State parked = with(ItemStatus.PARKED, e.attempts(), executions, e.at(), e.until(), ErrorKind.TOOL_UNAVAILABLE, e.message());
-        return new State(id, queue, key, payload, priority, parked.status, parked.attempts, executions, createdAt, e.at(),
-            e.until(), ErrorKind.TOOL_UNAVAILABLE, e.message(), policy, List.copyOf(e.tools()));
+        return new State(id, queue, key, payload, priority, ItemStatus.PARKED, e.attempts(), executions, createdAt, e.at(),
+            e.until(), ErrorKind.TOOL_UNAVAILABLE, e.message(), policy, List.copyOf(e.tools()),
+            parkedSince != null ? parkedSince : e.at());
       } else if (event instanceof Unparked e) {
         return with(ItemStatus.PENDING, attempts, executions, e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Cancelled e) {
         return with(ItemStatus.CANCELLED, attempts, executions, e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Redriven e) {
-        return with(ItemStatus.PENDING, 0, executions, e.at(), null, lastErrorKind, lastError);
+        return with(ItemStatus.PENDING, 0, executions, e.at(), null, lastErrorKind, lastError).counted();
       }
       throw new IllegalArgumentException("unknown event " + event);
     }
 
     private State with(ItemStatus s, int att, int exec, Instant at, Instant next, ErrorKind kind, String error) {
-      return new State(id, queue, key, payload, priority, s, att, exec, createdAt, at, next, kind, error, policy, List.of());
+      return new State(id, queue, key, payload, priority, s, att, exec, createdAt, at, next, kind, error, policy, List.of(), parkedSince);
+    }
+
+    /** An attempt counted (or a redrive): the time spent parked so far no longer matters. */
+    private State counted() {
+      return new State(id, queue, key, payload, priority, status, attempts, executions, createdAt, updatedAt, nextAttemptAt,
+          lastErrorKind, lastError, policy, parkedOn, null);
     }
 
     ItemView view(int maxAttempts) {
@@ -253,6 +263,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private boolean permitRequested;
   /** Not persisted: this incarnation holds a permit (its attempt is running). */
   private boolean holdingPermit;
+  /** Not persisted: this incarnation asked its shard to passivate it. */
+  private boolean passivationRequested;
 
   private ItemEntity(
       String id,
@@ -306,7 +318,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
         .onCommand(RecoverOrphan.class, this::onRecoverOrphan)
         .onCommand(Due.class, this::onDue)
         .onCommand(Idle.class, this::onIdle)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
+        .onCommand(Stop.class, this::onStop)
+        .onCommand(Wake.class, (s, c) -> Effect().noReply())
         .build();
   }
 
@@ -369,6 +382,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private ReplyEffect<Event, State> onRelease(State s, Release c) {
     if (s.status() != ItemStatus.PARKED) {
       // Already released (a repeat after a crash), or it left PARKED some other way.
+      if (!s.exists()) {
+        passivateWhenIdle();
+      }
       return Effect().reply(c.replyTo(), Done.getInstance());
     }
     return Effect().persist(new Unparked(now())).thenRun(this::changed).thenReply(c.replyTo(), ns -> Done.getInstance());
@@ -419,7 +435,11 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       return Effect().noReply();
     }
     Duration timeout = settings(s).map(QueueSettings::attemptTimeout).orElse(Duration.ZERO);
-    return fail(s, ErrorKind.TIMEOUT, "no outcome or heartbeat within " + timeout, null, null);
+    String message = "no outcome or heartbeat within " + timeout;
+    // A hanging tool is the commonest way a tool fails: its breaker must see timeouts too.
+    settings(s).filter(q -> !q.tools().isEmpty())
+        .ifPresent(q -> rt.toolSupervisor().tell(new ToolSupervisor.Outcome(q.tools(), ErrorKind.TIMEOUT, message)));
+    return fail(s, ErrorKind.TIMEOUT, message, null, null);
   }
 
   private ReplyEffect<Event, State> onHeartbeat(State s, Heartbeat c) {
@@ -442,7 +462,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       if (!isDue(s)) {
         return rearm(s);
       }
-      if (s.parkedOn().isEmpty()) {
+      boolean expired = s.parkedSince() != null
+          && !now().isBefore(s.parkedSince().plus(settings(s).map(QueueSettings::maxPark).orElse(Duration.ofHours(24))));
+      if (s.parkedOn().isEmpty() && !expired) {
         return Effect().persist(new Unparked(now())).thenRun(this::changed).thenNoReply();
       }
       // Waited for its tools longer than max-park.
@@ -462,6 +484,20 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     return Effect().noReply();
   }
 
+  /**
+   * A command that arrived after the item asked to passivate (a redrive of a dead letter, an
+   * enqueue of a new id) may have revived it. Stopping would then leave live work that nothing
+   * restarts, since a passivated entity is no longer remembered: so it wakes itself through
+   * sharding, which starts it again (and remembers it) once it has stopped.
+   */
+  private ReplyEffect<Event, State> onStop(State s, Stop c) {
+    // Only after its own request: a handoff or a node shutdown stops items with work on purpose.
+    if (passivationRequested && s.exists() && !s.status().isTerminal()) {
+      ClusterSharding.get(ctx.getSystem()).entityRefFor(ENTITY_TYPE_KEY, id).tell(new Wake());
+    }
+    return Effect().stop().thenNoReply();
+  }
+
   private ReplyEffect<Event, State> onIdle(State s, Idle c) {
     if (!s.exists() || s.status().isTerminal()) {
       passivate();
@@ -478,14 +514,22 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
    */
   private ReplyEffect<Event, State> park(State s, int attemptsAfter, int execution, List<String> tools, String message) {
     Instant at = now();
-    Duration wait = settings(s)
-        .map(q -> tools.isEmpty() ? q.parkRetry() : q.maxPark())
-        .orElse(Duration.ofSeconds(30));
+    // max-park counts from the first parking since the last counted attempt, so that an item a
+    // handler keeps parking (or an operator keeps releasing) still ends in the dead letters.
+    Instant deadline = (s.parkedSince() != null ? s.parkedSince() : at)
+        .plus(settings(s).map(QueueSettings::maxPark).orElse(Duration.ofHours(24)));
+    Instant until = tools.isEmpty()
+        ? min(at.plus(settings(s).map(QueueSettings::parkRetry).orElse(Duration.ofSeconds(30))), deadline)
+        : deadline;
     return Effect()
-        .persist(new Parked(attemptsAfter, execution, tools, truncate(message, MAX_MESSAGE), at, at.plus(wait)))
+        .persist(new Parked(attemptsAfter, execution, tools, truncate(message, MAX_MESSAGE), at, until))
         .thenRun(this::register)
         .thenRun(this::changed)
         .thenNoReply();
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
   }
 
   /** The queue's tools the handler named; all of them when it named none it knows. */
@@ -643,6 +687,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   }
 
   private void passivate() {
+    passivationRequested = true;
     shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(ctx.getSelf())));
   }
 

@@ -26,7 +26,8 @@ public enum ItemStatus {
     Map<ItemStatus, Set<ItemStatus>> m = new EnumMap<>(ItemStatus.class);
     m.put(PENDING, EnumSet.of(RUNNING, PARKED, CANCELLED));
     m.put(RUNNING, EnumSet.of(SUCCEEDED, WAITING, PARKED, DEAD_LETTERED, CANCELLED));
-    m.put(WAITING, EnumSet.of(RUNNING, CANCELLED));
+    // WAITING -> PARKED: its backoff is over but a tool it needs is down.
+    m.put(WAITING, EnumSet.of(RUNNING, PARKED, CANCELLED));
     m.put(PARKED, EnumSet.of(PENDING, DEAD_LETTERED, CANCELLED));
     // Redrive: a person sends a dead letter back after a fix.
     m.put(DEAD_LETTERED, EnumSet.of(PENDING));

@@ -29,7 +29,7 @@ class ItemStatusTest {
   private static final Map<ItemStatus, Set<ItemStatus>> EXPECTED = Map.of(
       PENDING, EnumSet.of(RUNNING, PARKED, CANCELLED),
       RUNNING, EnumSet.of(SUCCEEDED, WAITING, PARKED, DEAD_LETTERED, CANCELLED),
-      WAITING, EnumSet.of(RUNNING, CANCELLED),
+      WAITING, EnumSet.of(RUNNING, PARKED, CANCELLED),
       PARKED, EnumSet.of(PENDING, DEAD_LETTERED, CANCELLED),
       DEAD_LETTERED, EnumSet.of(PENDING),
       SUCCEEDED, EnumSet.noneOf(ItemStatus.class),
