@@ -5,6 +5,7 @@ import io.rebound.core.item.ItemEntity;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -97,20 +98,24 @@ public final class MissingMetadata
 
     State apply(Event e) {
       Map<String, Slot> p = new HashMap<>(parked);
+      // One copy per event, wrapped rather than copied again: p is never shared.
       if (e instanceof ItemParked ip) {
         p.put(ip.itemId(), new Slot(ip.priority(), next, ip.parkedAt()));
-        return new State(Map.copyOf(p), next + 1);
+        return new State(Collections.unmodifiableMap(p), next + 1);
       }
       ItemLeft left = (ItemLeft) e;
       Slot slot = p.get(left.itemId());
       if (slot != null && (left.parkedAt() == null || left.parkedAt().equals(slot.parkedAt()))) {
         p.remove(left.itemId());
       }
-      return new State(Map.copyOf(p), next);
+      return new State(Collections.unmodifiableMap(p), next);
     }
 
     /** @param only when not null, the items to consider */
     List<String> inReleaseOrder(int limit, Set<String> skip, Set<String> only) {
+      if (limit <= 0) {
+        return List.of();
+      }
       return parked.entrySet().stream()
           .filter(en -> !skip.contains(en.getKey()) && (only == null || only.contains(en.getKey())))
           .sorted(Comparator.<Map.Entry<String, Slot>>comparingInt(en -> -en.getValue().priority())
