@@ -384,4 +384,41 @@ class ItemEntityTest {
     assertEquals(ErrorKind.ORPHANED, s.lastErrorKind());
     assertEquals(1, s.attempts(), "the orphaned attempt counts");
   }
+
+  @Test
+  void itemsOfAQueueWithToolsReportEachOutcomeIncludingTimeoutsToTheToolSupervisor() throws Exception {
+    TestProbe<ToolSupervisor.Command> supervisor = testKit.createTestProbe(ToolSupervisor.Command.class);
+    TestProbe<Dispatcher.Command> permits = testKit.createTestProbe(Dispatcher.Command.class);
+    QueueSettings q = QueueSettings.builder("q")
+        .attemptTimeout(Duration.ofSeconds(10)).retryPolicy(POLICY).tools(List.of("db")).build();
+    ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), permits.getRef(), Runnable::run, clock,
+        new ToolHealth(List.of("db")), supervisor.getRef());
+    var withTools = EventSourcedBehaviorTestKit.<Command, Event, State>create(
+        testKit.system(), ItemEntity.create(ItemIds.random(), Optional.empty(), rt));
+    withTools.<Reply>runCommand(r -> new ItemEntity.Enqueue("q", null, "{}", 5, null, null, r));
+
+    grantFrom(permits);
+    assertNotNull(invocations.poll(3, TimeUnit.SECONDS));
+    // The handler never answers: the attempt times out, which the tool's breaker must count.
+    advance(Duration.ofSeconds(11));
+    ToolSupervisor.Outcome timedOut = supervisor.expectMessageClass(ToolSupervisor.Outcome.class);
+    assertEquals(List.of("db"), timedOut.tools());
+    assertEquals(ErrorKind.TIMEOUT, timedOut.kind());
+
+    advance(Duration.ofMinutes(1));
+    grantFrom(permits);
+    invocations.poll(3, TimeUnit.SECONDS).result().complete(null);
+    ToolSupervisor.Outcome ok = supervisor.expectMessageClass(ToolSupervisor.Outcome.class);
+    assertEquals(null, ok.kind());
+  }
+
+  /** Grants the next permit request, passing over the releases of earlier attempts. */
+  private static void grantFrom(TestProbe<Dispatcher.Command> permits) {
+    Dispatcher.Command m = permits.receiveMessage();
+    while (!(m instanceof Dispatcher.Request)) {
+      m = permits.receiveMessage();
+    }
+    Dispatcher.Request r = (Dispatcher.Request) m;
+    r.replyTo().tell(new Dispatcher.Granted(r.itemId()));
+  }
 }
