@@ -19,10 +19,12 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
 public final class NodeServer implements AutoCloseable {
   private final Rebound rebound;
   private final ServerBinding binding;
+  private final String managementUrl;
 
-  private NodeServer(Rebound rebound, ServerBinding binding) {
+  private NodeServer(Rebound rebound, ServerBinding binding, String managementUrl) {
     this.rebound = rebound;
     this.binding = binding;
+    this.managementUrl = managementUrl;
   }
 
   /** The handler types a node offers in config: the core's plus http and process. */
@@ -60,8 +62,9 @@ public final class NodeServer implements AutoCloseable {
           // Unbinds in CoordinatedShutdown's service-unbind phase, before items are drained.
           .addToCoordinatedShutdown(deadline, rebound.system());
       step = "start Pekko Management on port " + resolved.getInt("pekko.management.http.port");
-      PekkoManagement.get(Adapter.toClassic(rebound.system())).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      return new NodeServer(rebound, binding);
+      String management = PekkoManagement.get(Adapter.toClassic(rebound.system())).start()
+          .toCompletableFuture().get(30, TimeUnit.SECONDS).toString();
+      return new NodeServer(rebound, binding, management);
     } catch (Exception e) {
       rebound.close();
       throw new IllegalStateException("cannot " + step + ": " + rootMessage(e), e);
@@ -75,6 +78,11 @@ public final class NodeServer implements AutoCloseable {
   /** The port the HTTP API is bound to (useful with port 0). */
   public int port() {
     return binding.localAddress().getPort();
+  }
+
+  /** Pekko Management: /ready, /alive, /cluster/members. */
+  public String managementUrl() {
+    return managementUrl;
   }
 
   public String url() {

@@ -318,4 +318,35 @@ class HttpApiTest {
     assertProblem(bad, 400);
     assertTrue(bad.json().get("errors").has("limit"));
   }
+
+  // ---- management -------------------------------------------------------------------------
+
+  @Test
+  void managementReportsReadyAndAliveWithTheJournalAndShardingChecks() throws Exception {
+    String base = node.managementUrl().replaceAll("/$", "");
+    for (String path : new String[] {"/ready", "/alive"}) {
+      HttpResponse<String> r = CLIENT.send(
+          HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), path + ": " + r.body());
+    }
+    HttpResponse<String> members = CLIENT.send(
+        HttpRequest.newBuilder(URI.create(base + "/cluster/members")).build(), HttpResponse.BodyHandlers.ofString());
+    assertTrue(JSON.readTree(members.body()).get("members").get(0).get("status").asText().equals("Up"), members.body());
+  }
+
+  @Test
+  void theJournalCheckFailsWhenTheDatabaseDoesNotAnswer() throws Exception {
+    com.typesafe.config.Config bad = ConfigFactory.parseString("""
+        pekko-persistence-jdbc.shared-databases.rebound.db { url = "jdbc:postgresql://127.0.0.1:1/none", user = x, password = y }
+        """).withFallback(node.rebound().system().settings().config()).resolve();
+    org.apache.pekko.actor.ActorSystem classic = org.apache.pekko.actor.ActorSystem.create("journal-check", bad);
+    try {
+      assertFalse(new io.rebound.server.node.JournalHealthCheck(classic).get().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(new io.rebound.server.node.JournalHealthCheck(node.rebound().system().classicSystem()).get()
+          .toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS));
+    } finally {
+      classic.terminate();
+    }
+  }
 }
