@@ -33,8 +33,13 @@ class NodeProcessIT {
   }
 
   private Process start(Path config, String name) throws IOException {
-    return new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString(), "start", "--config", config.toString())
-        .directory(dir.toFile())
+    return start(config, name, java.util.Map.of());
+  }
+
+  private Process start(Path config, String name, java.util.Map<String, String> env) throws IOException {
+    ProcessBuilder b = new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString(), "start", "--config", config.toString());
+    b.environment().putAll(env);
+    return b.directory(dir.toFile())
         .redirectOutput(dir.resolve(name + ".out").toFile())
         .redirectError(dir.resolve(name + ".err").toFile())
         .start();
@@ -107,5 +112,24 @@ class NodeProcessIT {
         .filter(l -> !l.startsWith("SLF4J")).reduce("", (a, b) -> a + b + "\n");
     assertEquals(1, err.lines().count(), err);
     assertTrue(err.startsWith("rebound: config error: rebound.queues.example.retry.multiplier:"), err);
+  }
+
+  @Test
+  void environmentVariablesOverrideTheNodesDataDirAndPort() throws Exception {
+    int port = freePort();
+    Path config = dir.resolve("env.conf");
+    Files.writeString(config, "pekko.management.http.port = " + freePort() + "\n");
+    Path data = dir.resolve("env-data");
+    Process node = start(config, "env", java.util.Map.of(
+        "REBOUND_DATA_DIR", data.toString(),
+        "REBOUND_HTTP_PORT", String.valueOf(port)));
+    try {
+      awaitUp("http://127.0.0.1:" + port, node);
+      assertTrue(Files.exists(data.resolve("rebound.mv.db")), "the database is not under REBOUND_DATA_DIR");
+      assertTrue(Files.readString(dir.resolve("env.out")).contains("data in " + data), Files.readString(dir.resolve("env.out")));
+    } finally {
+      node.destroy();
+      node.waitFor(30, TimeUnit.SECONDS);
+    }
   }
 }
