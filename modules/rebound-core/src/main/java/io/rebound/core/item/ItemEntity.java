@@ -648,10 +648,13 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     }
     timers.startSingleTimer(ATTEMPT_TIMER, new AttemptTimedOut(execution), q.get().attemptTimeout());
     ItemJobContext jobContext = new ItemJobContext(s, ctx.getSelf());
-    CompletableFuture<Void> run =
+    // The outcome (a stack trace, for a failure) is worked out where the handler finished, not
+    // on this actor's thread: pipeToSelf applies its function inside the actor.
+    CompletableFuture<AttemptCompleted> outcome =
         CompletableFuture.supplyAsync(() -> invoke(handler, jobContext), rt.handlerExecutor())
-            .thenCompose(stage -> stage == null ? CompletableFuture.completedFuture(null) : stage);
-    ctx.pipeToSelf(run, (ok, error) -> Outcomes.completed(execution, error));
+            .thenCompose(stage -> stage == null ? CompletableFuture.<Void>completedFuture(null) : stage)
+            .handle((ok, error) -> Outcomes.completed(execution, error));
+    ctx.pipeToSelf(outcome, (done, error) -> done != null ? done : Outcomes.completed(execution, error));
   }
 
   private static CompletionStage<Void> invoke(JobHandler handler, ItemJobContext context) {

@@ -23,7 +23,9 @@ final class Outcomes {
     ErrorKind kind = kindOf(e);
     Duration retryAfter = e instanceof TransientException t ? t.retryAfter().orElse(null) : null;
     List<String> tools = e instanceof ToolUnavailableException t ? t.tools() : List.of();
-    return new ItemEntity.AttemptCompleted(execution, kind, message(e), stackTrace(e), retryAfter, tools);
+    // A parked item keeps only the message: no attempt failed, so there is no trace to keep.
+    String trace = kind == ErrorKind.TOOL_UNAVAILABLE ? null : stackTrace(e);
+    return new ItemEntity.AttemptCompleted(execution, kind, message(e), trace, retryAfter, tools);
   }
 
   /** Unknown exceptions are transient: most failures in the wild are (network, restarts). */
