@@ -404,6 +404,11 @@ class ItemEntityTest {
     ToolSupervisor.Outcome timedOut = supervisor.expectMessageClass(ToolSupervisor.Outcome.class);
     assertEquals(List.of("db"), timedOut.tools());
     assertEquals(ErrorKind.TIMEOUT, timedOut.kind());
+    // The report goes out before the failure is persisted: wait for the backoff timer to exist.
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
+      assertEquals(ItemStatus.WAITING, withTools.getState().status());
+      return null;
+    });
 
     advance(Duration.ofMinutes(1));
     grantFrom(permits);
