@@ -9,6 +9,11 @@ import io.rebound.core.config.ReboundConfigException;
 import io.rebound.core.config.ReboundSettings;
 import io.rebound.core.dispatch.Dispatcher;
 import io.rebound.core.handler.Handlers;
+import io.rebound.core.index.Alerts;
+import io.rebound.core.index.IndexDatabase;
+import io.rebound.core.index.IndexProjection;
+import io.rebound.core.index.IndexSettings;
+import io.rebound.core.index.ItemIndex;
 import io.rebound.core.item.History;
 import io.rebound.core.item.HistoryEntry;
 import io.rebound.core.item.ItemEntity;
@@ -53,6 +58,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * An embedded Rebound node: start it with {@link #start(Config, Map)}, enqueue items, read their
@@ -77,10 +83,17 @@ public final class Rebound implements AutoCloseable {
    */
   private final Executor ec;
   private final ToolHealth health;
+  private final IndexSettings indexSettings;
+  private final ItemIndex index;
+  private final Alerts alerts;
 
-  private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher, ToolHealth health) {
+  private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher, ToolHealth health,
+      IndexSettings indexSettings, ItemIndex index, Alerts alerts) {
     this.system = system;
     this.health = health;
+    this.indexSettings = indexSettings;
+    this.index = index;
+    this.alerts = alerts;
     this.settings = settings;
     this.dispatcher = dispatcher;
     this.sharding = ClusterSharding.get(system);
@@ -108,6 +121,7 @@ public final class Rebound implements AutoCloseable {
   public static Rebound start(Config config, Map<String, JobHandler> handlers, Handlers types) {
     Config resolved = withDefaults(config);
     ReboundSettings settings = ReboundSettings.from(resolved);
+    IndexSettings indexSettings = IndexSettings.from(resolved);
     Map<String, JobHandler> resolvedHandlers = types.resolve(handlers, settings.handlers());
     String url = settings.effectiveDatabaseUrl();
     Schema.Dialect dialect;
@@ -126,10 +140,11 @@ public final class Rebound implements AutoCloseable {
     Config db = ConfigFactory.parseMap(Map.of(
         "pekko-persistence-jdbc.shared-databases.rebound.db.url", url,
         "pekko-persistence-jdbc.shared-databases.rebound.db.driver", dialect.driver,
-        "pekko-persistence-jdbc.shared-databases.rebound.profile", dialect.slickProfile));
+        "pekko-persistence-jdbc.shared-databases.rebound.profile", dialect.slickProfile,
+        "pekko.projection.jdbc.dialect", dialect == Schema.Dialect.H2 ? "h2-dialect" : "postgres-dialect"));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, db.withFallback(resolved));
     try {
-      return boot(system, settings, resolvedHandlers);
+      return boot(system, settings, indexSettings, resolvedHandlers, url, user, password);
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
@@ -144,7 +159,8 @@ public final class Rebound implements AutoCloseable {
         .resolve();
   }
 
-  private static Rebound boot(ActorSystem<Void> system, ReboundSettings settings, Map<String, JobHandler> handlers) {
+  private static Rebound boot(ActorSystem<Void> system, ReboundSettings settings, IndexSettings indexSettings,
+      Map<String, JobHandler> handlers, String url, String user, String password) {
     Cluster cluster = Cluster.get(system);
     CompletableFuture<Done> up = new CompletableFuture<>();
     org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(Done.getInstance()));
@@ -168,7 +184,28 @@ public final class Rebound implements AutoCloseable {
             system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.probe-dispatcher")),
             tool -> sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool).tell(new MissingMetadata.ToolUp()), clock),
         "rebound-tools", Props.empty());
-    ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools));
+    ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
+        indexSettings.tagSlices()));
+
+    // The read side: its own small pool, closed once the actor system is done with it.
+    IndexDatabase indexDb = new IndexDatabase(url, user, password, indexSettings.poolSize(),
+        system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher")));
+    CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "rebound-close-index",
+        () -> CompletableFuture.supplyAsync(() -> {
+          indexDb.close();
+          return Done.getInstance();
+        }, system.executionContext()));
+    try {
+      IndexProjection.createTables(system, indexDb).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot create the index tables: " + e.getMessage(), e);
+    }
+    IndexProjection.init(system, indexDb, indexSettings);
+    ItemIndex index = new ItemIndex(indexDb);
+    Alerts alerts = new Alerts(index, settings.queues(), indexSettings.alerts(), clock);
+    Duration sampleEvery = indexSettings.alerts().depthSampleInterval();
+    system.scheduler().scheduleWithFixedDelay(sampleEvery, sampleEvery,
+        () -> index.depthByQueue().thenAccept(alerts::sample), system.executionContext());
 
     // Graceful shutdown: stop granting permits and let running attempts finish (bounded by the
     // phase timeout, rebound.shutdown-timeout); sharding then hands its entities off.
@@ -182,7 +219,7 @@ public final class Rebound implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("the node did not join its cluster within 30s", e);
     }
-    return new Rebound(system, settings, dispatcher, health);
+    return new Rebound(system, settings, dispatcher, health, indexSettings, index, alerts);
   }
 
   // ---- items ------------------------------------------------------------------------------
@@ -244,6 +281,37 @@ public final class Rebound implements AutoCloseable {
   /** Sends a dead-lettered item back to PENDING; its attempts start again from 1. */
   public CompletionStage<ItemView> redrive(String id) {
     return change(id, "redrive", ItemEntity.Redrive::new);
+  }
+
+  // ---- read side --------------------------------------------------------------------------
+
+  /** Lists, counts and dead-letter queries over the index table (it may lag the items by a moment). */
+  public ItemIndex index() {
+    return index;
+  }
+
+  /** Stuck items and alerts, per configured queue. */
+  public CompletionStage<Alerts.Report> alerts() {
+    return alerts.report().thenApplyAsync(r -> r, ec);
+  }
+
+  /**
+   * A bulk redrive that has started: {@code matched} dead letters were selected, and {@code done}
+   * completes with how many were sent back (an item that left DEAD_LETTERED meanwhile is skipped).
+   */
+  public record BulkRedrive(int matched, int ratePerSecond, CompletionStage<Integer> done) {}
+
+  /** Redrives a queue's dead letters that match the filter, at {@code rebound.index.redrive-rate} per second. */
+  public CompletionStage<BulkRedrive> redriveDeadLetters(String queue, ItemIndex.DeadLetterFilter filter) {
+    requireQueue(queue);
+    int rate = indexSettings.redriveRate();
+    return index.deadLetters(queue, filter).thenApplyAsync(ids -> {
+      CompletionStage<Integer> done = Source.from(ids)
+          .throttle(rate, Duration.ofSeconds(1))
+          .mapAsyncUnordered(4, id -> redrive(id).handle((v, e) -> e == null ? 1 : 0))
+          .runWith(Sink.fold(0, Integer::sum), system);
+      return new BulkRedrive(ids.size(), rate, done);
+    }, ec);
   }
 
   // ---- tools ------------------------------------------------------------------------------

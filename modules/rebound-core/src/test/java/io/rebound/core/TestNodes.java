@@ -17,14 +17,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Helpers for tests that run a real embedded node on an H2 file. */
-final class TestNodes {
+public final class TestNodes {
   private TestNodes() {}
 
-  static Config config(Path dataDir, String queues) {
+  public static Config config(Path dataDir, String queues) {
     return ConfigFactory.parseString("rebound.data-dir = \"" + dataDir.toString().replace("\\", "/") + "\"\n" + queues);
   }
 
-  static <T> T await(java.util.concurrent.CompletionStage<T> stage) {
+  public static <T> T await(java.util.concurrent.CompletionStage<T> stage) {
     try {
       return stage.toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -33,7 +33,7 @@ final class TestNodes {
   }
 
   /** Polls until every item is terminal; returns their final views. */
-  static Map<String, ItemView> awaitTerminal(Rebound node, Collection<String> ids, Duration timeout) throws InterruptedException {
+  public static Map<String, ItemView> awaitTerminal(Rebound node, Collection<String> ids, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<String> open = new ArrayList<>(ids);
     Map<String, ItemView> done = new java.util.HashMap<>();
@@ -62,12 +62,12 @@ final class TestNodes {
     return done;
   }
 
-  static long count(Map<String, ItemView> views, ItemStatus status) {
+  public static long count(Map<String, ItemView> views, ItemStatus status) {
     return views.values().stream().filter(v -> v.status() == status).count();
   }
 
   /** Counts the items' events of one type straight from the journal table (the manifest is the class name). */
-  static int eventsInJournal(Rebound node, String eventClass) throws Exception {
+  public static int eventsInJournal(Rebound node, String eventClass) throws Exception {
     try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(), "sa", "");
         ResultSet rs = c.createStatement().executeQuery(
             "SELECT COUNT(*) FROM \"event_journal\" WHERE \"event_ser_manifest\" LIKE '%$" + eventClass + "'")) {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -259,6 +260,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
   private final ItemRuntime rt;
   private final ActorRef<Dispatcher.Granted> grants;
+  private final Set<String> tags;
   /** Not persisted: this incarnation has a request out at the dispatcher. */
   private boolean permitRequested;
   /** Not persisted: this incarnation holds a permit (its attempt is running). */
@@ -279,6 +281,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     this.shard = shard;
     this.rt = rt;
     this.grants = ctx.messageAdapter(Dispatcher.Granted.class, g -> new PermitGranted());
+    this.tags = Set.of(ItemTags.tagFor(id, rt.tagSlices()));
   }
 
   @Override
@@ -290,6 +293,12 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   @Override
   public Recovery recovery() {
     return Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none());
+  }
+
+  /** Every event carries its item's slice tag: the read side projects each slice on its own. */
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return tags;
   }
 
   @Override

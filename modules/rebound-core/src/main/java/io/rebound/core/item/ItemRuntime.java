@@ -13,7 +13,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 /**
  * What an item entity needs from its node: the queues' settings and handlers, the node's
  * dispatcher, the executor handlers run on, the clock persisted times come from, and the node's
- * view of its tools.
+ * view of its tools, and how many tag slices the read side projects its events in.
  */
 public record ItemRuntime(
     Map<String, QueueSettings> queues,
@@ -22,4 +22,5 @@ public record ItemRuntime(
     Executor handlerExecutor,
     Clock clock,
     ToolHealth toolHealth,
-    ActorRef<ToolSupervisor.Command> toolSupervisor) {}
+    ActorRef<ToolSupervisor.Command> toolSupervisor,
+    int tagSlices) {}

@@ -106,7 +106,7 @@ class ItemEntityTest {
         .concurrency(4).attemptTimeout(Duration.ofSeconds(10)).parkRetry(Duration.ofSeconds(30)).retryPolicy(POLICY).build();
     // Handlers run on the calling thread here: the test decides when they complete.
     ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), dispatcher.getRef(), Runnable::run, clock,
-        new ToolHealth(List.of()), testKit.createTestProbe(ToolSupervisor.Command.class).getRef());
+        new ToolHealth(List.of()), testKit.createTestProbe(ToolSupervisor.Command.class).getRef(), 4);
     item = EventSourcedBehaviorTestKit.create(testKit.system(), ItemEntity.create(id, Optional.empty(), rt));
   }
 
@@ -392,7 +392,7 @@ class ItemEntityTest {
     QueueSettings q = QueueSettings.builder("q")
         .attemptTimeout(Duration.ofSeconds(10)).retryPolicy(POLICY).tools(List.of("db")).build();
     ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), permits.getRef(), Runnable::run, clock,
-        new ToolHealth(List.of("db")), supervisor.getRef());
+        new ToolHealth(List.of("db")), supervisor.getRef(), 4);
     var withTools = EventSourcedBehaviorTestKit.<Command, Event, State>create(
         testKit.system(), ItemEntity.create(ItemIds.random(), Optional.empty(), rt));
     withTools.<Reply>runCommand(r -> new ItemEntity.Enqueue("q", null, "{}", 5, null, null, r));

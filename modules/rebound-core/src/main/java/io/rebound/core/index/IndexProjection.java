@@ -1,0 +1,83 @@
+package io.rebound.core.index;
+
+import io.rebound.core.item.ItemEntity;
+import io.rebound.core.item.ItemTags;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.Offset;
+import org.apache.pekko.projection.ProjectionBehavior;
+import org.apache.pekko.projection.ProjectionId;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
+import org.apache.pekko.projection.javadsl.GroupedProjection;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
+
+/**
+ * Keeps {@code rebound_item} up to date from the items' tagged events: one exactly-once JDBC
+ * projection per tag slice, run as a sharded daemon process so that each slice runs on exactly
+ * one node of the cluster. Rows and the projection's offset commit in one transaction, so a
+ * restart neither misses nor repeats an event.
+ */
+public final class IndexProjection {
+  public static final String NAME = "rebound-index";
+
+  private IndexProjection() {}
+
+  public static void init(ActorSystem<?> system, IndexDatabase db, IndexSettings settings) {
+    List<String> tags = ItemTags.all(settings.tagSlices());
+    ShardedDaemonProcess.get(system).init(
+        ProjectionBehavior.Command.class,
+        NAME,
+        tags.size(),
+        i -> ProjectionBehavior.create(projection(system, db, settings, tags.get(i))),
+        ShardedDaemonProcessSettings.create(system),
+        Optional.of(ProjectionBehavior.stopMessage()));
+  }
+
+  /** Creates the index table and the projections' offset tables when missing. */
+  public static CompletionStage<Done> createTables(ActorSystem<?> system, IndexDatabase db) {
+    return db.run(c -> {
+      IndexSchema.ensure(c);
+      return Done.getInstance();
+    }).thenCompose(d -> JdbcProjection.createTablesIfNotExists(db::session, system));
+  }
+
+  static GroupedProjection<Offset, EventEnvelope<ItemEntity.Event>> projection(
+      ActorSystem<?> system, IndexDatabase db, IndexSettings settings, String tag) {
+    return JdbcProjection.<Offset, EventEnvelope<ItemEntity.Event>, IndexSession>groupedWithin(
+            ProjectionId.of(NAME, tag),
+            EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+            db::session,
+            Handler::new,
+            system)
+        .withGroup(settings.groupSize(), settings.groupWithin());
+  }
+
+  /** Writes one group of events in the projection's transaction. */
+  static final class Handler extends JdbcHandler<List<EventEnvelope<ItemEntity.Event>>, IndexSession> {
+    @Override
+    public void process(IndexSession session, List<EventEnvelope<ItemEntity.Event>> envelopes) throws Exception {
+      IndexUpdates updates = new IndexUpdates();
+      for (EventEnvelope<ItemEntity.Event> env : envelopes) {
+        updates.add(idOf(env.persistenceId()), env.event());
+      }
+      session.withConnection(c -> {
+        updates.write(c);
+        return null;
+      });
+    }
+  }
+
+  /** "Item|id" to "id". */
+  static String idOf(String persistenceId) {
+    int bar = persistenceId.indexOf('|');
+    return bar < 0 ? persistenceId : persistenceId.substring(bar + 1);
+  }
+}

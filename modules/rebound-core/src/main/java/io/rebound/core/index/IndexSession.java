@@ -1,0 +1,36 @@
+package io.rebound.core.index;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.projection.jdbc.JdbcSession;
+
+/** One transaction of a projection: the index rows and the offset commit together. */
+final class IndexSession implements JdbcSession {
+  private final Connection connection;
+
+  IndexSession(Connection connection) throws SQLException {
+    this.connection = connection;
+    connection.setAutoCommit(false);
+  }
+
+  @Override
+  public <R> R withConnection(Function<Connection, R> func) throws Exception {
+    return func.apply(connection);
+  }
+
+  @Override
+  public void commit() throws SQLException {
+    connection.commit();
+  }
+
+  @Override
+  public void rollback() throws SQLException {
+    connection.rollback();
+  }
+
+  @Override
+  public void close() throws SQLException {
+    connection.close();
+  }
+}

@@ -1,0 +1,158 @@
+package io.rebound.core.index;
+
+import io.rebound.core.item.ItemEntity;
+import io.rebound.core.item.ItemStatus;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a batch of item events into writes of {@code rebound_item}. The events of one item are
+ * folded first, so an item that was enqueued, ran and succeeded within one batch costs one write.
+ * Each event sets only the columns it changes, so the fold is a plain map merge in event order.
+ */
+final class IndexUpdates {
+  private static final Logger LOG = LoggerFactory.getLogger(IndexUpdates.class);
+  static final int MAX_ERROR = 1000;
+  private static final List<String> ALL_COLUMNS = List.of(
+      "queue", "item_key", "status", "priority", "attempts", "next_attempt_at", "last_error_kind", "last_error",
+      "created_at", "updated_at");
+
+  /** The pending change of one row: the columns set so far, and whether it is a whole new row. */
+  private static final class Change {
+    final Map<String, Object> columns = new LinkedHashMap<>();
+    boolean whole;
+  }
+
+  private final Map<String, Change> changes = new LinkedHashMap<>();
+
+  /** Adds one event of the item with this id. */
+  void add(String id, ItemEntity.Event event) {
+    Change change = changes.computeIfAbsent(id, k -> new Change());
+    if (event instanceof ItemEntity.Enqueued) {
+      // A new life of the id (first enqueue, or again after retention purged it): every column.
+      change.columns.clear();
+      change.whole = true;
+    }
+    change.columns.putAll(columns(event));
+  }
+
+  boolean isEmpty() {
+    return changes.isEmpty();
+  }
+
+  /** Writes every folded change; rows of items the index never saw created are skipped. */
+  void write(Connection c) throws SQLException {
+    for (Map.Entry<String, Change> e : changes.entrySet()) {
+      Change change = e.getValue();
+      int updated = update(c, e.getKey(), change.columns);
+      if (updated == 0) {
+        if (change.whole) {
+          insert(c, e.getKey(), change.columns);
+        } else {
+          // Events written before the index existed, or after its row was purged: nothing to update.
+          LOG.debug("No index row for item {}; skipping {}", e.getKey(), change.columns.keySet());
+        }
+      }
+    }
+    changes.clear();
+  }
+
+  /** The columns an event sets. */
+  static Map<String, Object> columns(ItemEntity.Event event) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (event instanceof ItemEntity.Enqueued e) {
+      m.put("queue", e.queue());
+      m.put("item_key", e.key());
+      status(m, ItemStatus.PENDING, e.at());
+      m.put("priority", e.priority());
+      m.put("attempts", 0);
+      m.put("next_attempt_at", time(e.notBefore()));
+      m.put("last_error_kind", null);
+      m.put("last_error", null);
+      m.put("created_at", time(e.at()));
+    } else if (event instanceof ItemEntity.AttemptStarted e) {
+      status(m, ItemStatus.RUNNING, e.at());
+      m.put("attempts", e.attempt());
+      m.put("next_attempt_at", null);
+    } else if (event instanceof ItemEntity.Succeeded e) {
+      status(m, ItemStatus.SUCCEEDED, e.at());
+    } else if (event instanceof ItemEntity.AttemptFailed e) {
+      // Without a next attempt a DeadLettered event follows in the same write.
+      status(m, e.nextAttemptAt() == null ? ItemStatus.RUNNING : ItemStatus.WAITING, e.at());
+      m.put("attempts", e.attempt());
+      m.put("next_attempt_at", time(e.nextAttemptAt()));
+      m.put("last_error_kind", e.kind().name());
+      m.put("last_error", truncate(e.message()));
+    } else if (event instanceof ItemEntity.DeadLettered e) {
+      status(m, ItemStatus.DEAD_LETTERED, e.at());
+      m.put("last_error_kind", e.kind().name());
+    } else if (event instanceof ItemEntity.Parked e) {
+      status(m, ItemStatus.PARKED, e.at());
+      m.put("attempts", e.attempts());
+      m.put("next_attempt_at", time(e.until()));
+      m.put("last_error_kind", "TOOL_UNAVAILABLE");
+      m.put("last_error", truncate(e.message()));
+    } else if (event instanceof ItemEntity.Unparked e) {
+      status(m, ItemStatus.PENDING, e.at());
+    } else if (event instanceof ItemEntity.Cancelled e) {
+      status(m, ItemStatus.CANCELLED, e.at());
+    } else if (event instanceof ItemEntity.Redriven e) {
+      status(m, ItemStatus.PENDING, e.at());
+      m.put("attempts", 0);
+    }
+    return m;
+  }
+
+  private static void status(Map<String, Object> m, ItemStatus status, Instant at) {
+    m.put("status", status.name());
+    m.put("updated_at", time(at));
+    // Events that set a due time put it after this.
+    m.put("next_attempt_at", null);
+  }
+
+  private static int update(Connection c, String id, Map<String, Object> columns) throws SQLException {
+    List<String> names = new ArrayList<>(columns.keySet());
+    String sql = "UPDATE rebound_item SET " + String.join(" = ?, ", names) + " = ? WHERE id = ?";
+    try (PreparedStatement st = c.prepareStatement(sql)) {
+      int i = 1;
+      for (String name : names) {
+        st.setObject(i++, columns.get(name));
+      }
+      st.setString(i, id);
+      return st.executeUpdate();
+    }
+  }
+
+  private static void insert(Connection c, String id, Map<String, Object> columns) throws SQLException {
+    String sql = "INSERT INTO rebound_item (id, " + String.join(", ", ALL_COLUMNS) + ") VALUES (?"
+        + ", ?".repeat(ALL_COLUMNS.size()) + ")";
+    try (PreparedStatement st = c.prepareStatement(sql)) {
+      st.setString(1, id);
+      int i = 2;
+      for (String name : ALL_COLUMNS) {
+        st.setObject(i++, columns.get(name));
+      }
+      st.executeUpdate();
+    }
+  }
+
+  /** Microseconds, the precision both databases keep, so that keyset cursors round-trip. */
+  static OffsetDateTime time(Instant at) {
+    return at == null ? null : OffsetDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+  }
+
+  private static String truncate(String s) {
+    return s == null || s.length() <= MAX_ERROR ? s : s.substring(0, MAX_ERROR - 1) + "…";
+  }
+}
