@@ -24,7 +24,10 @@ import picocli.CommandLine.Command;
         io.rebound.server.cli.PauseCommand.class,
         io.rebound.server.cli.ResumeCommand.class,
         io.rebound.server.cli.RunBatchCommand.class,
-        io.rebound.server.cli.ToolsCommand.class})
+        io.rebound.server.cli.ToolsCommand.class,
+        io.rebound.server.cli.LsCommand.class,
+        io.rebound.server.cli.StatsCommand.class,
+        io.rebound.server.cli.DlqCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

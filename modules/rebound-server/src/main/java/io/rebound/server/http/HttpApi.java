@@ -13,7 +13,9 @@ import io.rebound.core.Rebound;
 import io.rebound.core.UnknownQueueException;
 import io.rebound.core.UnknownToolException;
 import io.rebound.core.config.QueueSettings;
+import io.rebound.core.index.ItemIndex;
 import io.rebound.core.dispatch.Dispatcher;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,10 +70,15 @@ public final class HttpApi extends AllDirectives {
             pathPrefix("queues", () -> concat(
                 pathEndOrSingleSlash(() -> get(this::queues)),
                 pathPrefix(segment(), queue -> concat(
-                    path("items", () -> post(() -> body(singleLimit(), b -> enqueue(queue, b)))),
+                    path("items", () -> concat(
+                        post(() -> body(singleLimit(), b -> enqueue(queue, b))),
+                        get(() -> parameterMap(params -> list(queue, params))))),
+                    path("stats", () -> get(() -> stats(queue))),
+                    path(segment("dead-letters").slash("redrive"), () -> post(() -> optionalBody(b -> redriveDeadLetters(queue, b)))),
                     path(segment("items").slash("batch"), () -> post(() -> body(batchLimit(), b -> batch(queue, b)))),
                     path("pause", () -> post(() -> pause(queue, true))),
                     path("resume", () -> post(() -> pause(queue, false))))))),
+            path("alerts", () -> get(this::alerts)),
             pathPrefix("tools", () -> concat(
                 pathEndOrSingleSlash(() -> get(this::tools)),
                 pathPrefix(segment(), tool -> concat(
@@ -194,6 +201,44 @@ public final class HttpApi extends AllDirectives {
     }));
   }
 
+  // ---- read side --------------------------------------------------------------------------
+
+  private Route list(String queue, Map<String, String> params) {
+    requireQueue(queue);
+    Map<String, String> errors = new LinkedHashMap<>();
+    ItemIndex.Query query = ReadParams.listQuery(queue, params, errors);
+    if (query == null) {
+      return complete(problem(Problem.invalid(errors)));
+    }
+    return respond(node.index().list(query).thenApply(page -> ok(Json.page(page))));
+  }
+
+  private Route stats(String queue) {
+    requireQueue(queue);
+    return respond(node.index().stats(queue, Instant.now())
+        .thenCombine(node.dispatcherStats(), (s, d) -> ok(Json.stats(s, paused(d, queue)))));
+  }
+
+  private Route redriveDeadLetters(String queue, JsonNode body) {
+    requireQueue(queue);
+    Map<String, String> errors = new LinkedHashMap<>();
+    ItemIndex.DeadLetterFilter filter = ReadParams.redriveFilter(body, errors);
+    if (filter == null) {
+      return complete(problem(Problem.invalid(errors)));
+    }
+    return respond(node.redriveDeadLetters(queue, filter).thenApply(r -> {
+      ObjectNode o = Json.MAPPER.createObjectNode();
+      o.put("queue", queue);
+      o.put("matched", r.matched());
+      o.put("ratePerSecond", r.ratePerSecond());
+      return json(StatusCodes.ACCEPTED, o);
+    }));
+  }
+
+  private Route alerts() {
+    return respond(node.alerts().thenApply(r -> ok(Json.alerts(r))));
+  }
+
   // ---- plumbing ---------------------------------------------------------------------------
 
   private static boolean paused(Dispatcher.Stats stats, String queue) {
@@ -230,6 +275,20 @@ public final class HttpApi extends AllDirectives {
         return complete(problem(Problem.malformed("the body is empty")));
       }
       return inner.apply(node);
+    }));
+  }
+
+  /** As {@link #body}, but an empty body is an empty object. */
+  private Route optionalBody(Function<JsonNode, Route> inner) {
+    return withSizeLimit(64 * 1024, () -> entity(Unmarshaller.entityToString(), text -> {
+      if (text.isBlank()) {
+        return inner.apply(Json.MAPPER.createObjectNode());
+      }
+      try {
+        return inner.apply(Json.MAPPER.readTree(text));
+      } catch (JsonProcessingException e) {
+        return complete(problem(Problem.malformed("the body is not valid JSON: " + e.getOriginalMessage())));
+      }
     }));
   }
 

@@ -10,7 +10,10 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.rebound.api.RetryPolicy;
 import io.rebound.core.Rebound;
 import io.rebound.core.config.QueueSettings;
+import io.rebound.core.index.Alerts;
+import io.rebound.core.index.ItemIndex;
 import io.rebound.core.item.HistoryEntry;
+import io.rebound.core.item.ItemStatus;
 import io.rebound.core.item.ItemView;
 import java.time.Duration;
 import java.util.List;
@@ -44,6 +47,75 @@ final class Json {
     n.set("createdAt", MAPPER.valueToTree(v.createdAt()));
     n.set("updatedAt", MAPPER.valueToTree(v.updatedAt()));
     n.set("payload", payload(v.payload()));
+    return n;
+  }
+
+  /** A row of the index: the item without its payload, as of the index's last update. */
+  static ObjectNode row(ItemIndex.Row r) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("id", r.id());
+    n.put("queue", r.queue());
+    n.put("key", r.key());
+    n.put("status", r.status().name());
+    n.put("priority", r.priority());
+    n.put("attempts", r.attempts());
+    n.set("nextAttemptAt", MAPPER.valueToTree(r.nextAttemptAt()));
+    if (r.lastErrorKind() == null) {
+      n.putNull("lastError");
+    } else {
+      ObjectNode e = n.putObject("lastError");
+      e.put("kind", r.lastErrorKind().name());
+      e.put("message", r.lastError());
+    }
+    n.set("createdAt", MAPPER.valueToTree(r.createdAt()));
+    n.set("updatedAt", MAPPER.valueToTree(r.updatedAt()));
+    return n;
+  }
+
+  static ObjectNode page(ItemIndex.Page page) {
+    ObjectNode n = MAPPER.createObjectNode();
+    ArrayNode items = n.putArray("items");
+    page.items().forEach(r -> items.add(row(r)));
+    n.put("next", page.next());
+    return n;
+  }
+
+  static ObjectNode stats(ItemIndex.QueueStats s, boolean paused) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("queue", s.queue());
+    n.put("paused", paused);
+    n.put("total", s.total());
+    ObjectNode counts = n.putObject("counts");
+    for (ItemStatus status : ItemStatus.values()) {
+      counts.put(status.name(), s.counts().getOrDefault(status, 0L));
+    }
+    if (s.oldestPendingAge() == null) {
+      n.putNull("oldestPendingAgeSeconds");
+    } else {
+      n.put("oldestPendingAgeSeconds", s.oldestPendingAge().toMillis() / 1000.0);
+    }
+    ObjectNode retry = n.putObject("retry");
+    retry.put("averageAttempts", s.averageAttempts());
+    retry.put("maxAttempts", s.maxAttempts());
+    return n;
+  }
+
+  static ObjectNode alerts(Alerts.Report r) {
+    ObjectNode n = MAPPER.createObjectNode();
+    ArrayNode alerts = n.putArray("alerts");
+    for (Alerts.Alert a : r.alerts()) {
+      ObjectNode o = alerts.addObject();
+      o.put("type", a.type());
+      o.put("queue", a.queue());
+      o.put("count", a.count());
+      o.put("message", a.message());
+    }
+    ArrayNode stuck = n.putArray("stuck");
+    for (Alerts.Stuck s : r.stuck()) {
+      ObjectNode o = row(s.item());
+      o.put("reason", s.reason());
+      stuck.add(o);
+    }
     return n;
   }
 
