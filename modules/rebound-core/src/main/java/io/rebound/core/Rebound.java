@@ -9,6 +9,8 @@ import io.rebound.core.config.ReboundConfigException;
 import io.rebound.core.config.ReboundSettings;
 import io.rebound.core.dispatch.Dispatcher;
 import io.rebound.core.handler.Handlers;
+import io.rebound.core.index.Retention;
+import io.rebound.core.index.RetentionRun;
 import io.rebound.core.item.History;
 import io.rebound.core.item.HistoryEntry;
 import io.rebound.core.item.ItemEntity;
@@ -77,6 +79,8 @@ public final class Rebound implements AutoCloseable {
    */
   private final Executor ec;
   private final ToolHealth health;
+  /** The retention job, or null when rebound.retention.enabled = off. */
+  private ActorRef<Retention.Command> retention;
 
   private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher, ToolHealth health) {
     this.system = system;
@@ -182,7 +186,11 @@ public final class Rebound implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("the node did not join its cluster within 30s", e);
     }
-    return new Rebound(system, settings, dispatcher, health);
+    Rebound node = new Rebound(system, settings, dispatcher, health);
+    // Retention: purges terminal items past their queue's retention (not started when disabled).
+    node.retention = settings.retention().enabled()
+        ? system.systemActorOf(Retention.create(settings, clock), "rebound-retention", Props.empty()) : null;
+    return node;
   }
 
   // ---- items ------------------------------------------------------------------------------
@@ -278,6 +286,32 @@ public final class Rebound implements AutoCloseable {
     return sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool)
         .<MissingMetadata.ReleaseStarted>ask(MissingMetadata.ReleaseAll::new, askTimeout)
         .thenApplyAsync(MissingMetadata.ReleaseStarted::items, ec);
+  }
+
+  // ---- retention --------------------------------------------------------------------------
+
+  /**
+   * Runs the retention job once now (right after a run in progress) and answers with what it
+   * purged. Fails with IllegalStateException when {@code rebound.retention.enabled = off}.
+   */
+  public CompletionStage<RetentionRun> purgeNow() {
+    if (retention == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("retention is off on this node (rebound.retention.enabled)"));
+    }
+    // A run purges up to batch-size items per queue and status, longer than a command to an item may take.
+    return AskPattern.<Retention.Command, RetentionRun>askWithStatus(
+            retention, Retention.PurgeNow::new, Duration.ofMinutes(10), system.scheduler())
+        .thenApplyAsync(run -> run, ec);
+  }
+
+  /** What the last retention run on this node did; empty before the first one or when retention is off. */
+  public CompletionStage<Optional<RetentionRun>> lastPurge() {
+    if (retention == null) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return AskPattern.<Retention.Command, Optional<RetentionRun>>ask(
+            retention, Retention.GetLastRun::new, askTimeout, system.scheduler())
+        .thenApplyAsync(run -> run, ec);
   }
 
   // ---- queues and node --------------------------------------------------------------------
