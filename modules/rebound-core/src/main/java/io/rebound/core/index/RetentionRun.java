@@ -3,6 +3,7 @@ package io.rebound.core.index;
 import io.rebound.core.item.ItemStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,7 +37,7 @@ public record RetentionRun(
       }
     });
     // Sorted copies, so that the log line and toString read the same every time.
-    purged = java.util.Collections.unmodifiableMap(copy);
+    purged = Collections.unmodifiableMap(copy);
   }
 
   /** Items purged of one queue and status. */
