@@ -14,6 +14,8 @@ import io.rebound.core.index.IndexDatabase;
 import io.rebound.core.index.IndexProjection;
 import io.rebound.core.index.IndexSettings;
 import io.rebound.core.index.ItemIndex;
+import io.rebound.core.index.Retention;
+import io.rebound.core.index.RetentionRun;
 import io.rebound.core.item.History;
 import io.rebound.core.item.HistoryEntry;
 import io.rebound.core.item.ItemEntity;
@@ -86,10 +88,13 @@ public final class Rebound implements AutoCloseable {
   private final IndexSettings indexSettings;
   private final ItemIndex index;
   private final Alerts alerts;
+  /** The retention job, or null when rebound.retention.enabled = off. */
+  private final ActorRef<Retention.Command> retention;
 
   private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher, ToolHealth health,
-      IndexSettings indexSettings, ItemIndex index, Alerts alerts) {
+      IndexSettings indexSettings, ItemIndex index, Alerts alerts, ActorRef<Retention.Command> retention) {
     this.system = system;
+    this.retention = retention;
     this.health = health;
     this.indexSettings = indexSettings;
     this.index = index;
@@ -219,7 +224,10 @@ public final class Rebound implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("the node did not join its cluster within 30s", e);
     }
-    return new Rebound(system, settings, dispatcher, health, indexSettings, index, alerts);
+    // Retention: purges terminal items past their queue's retention (not started when disabled).
+    ActorRef<Retention.Command> retention = settings.retention().enabled()
+        ? system.systemActorOf(Retention.create(settings, clock), "rebound-retention", Props.empty()) : null;
+    return new Rebound(system, settings, dispatcher, health, indexSettings, index, alerts, retention);
   }
 
   // ---- items ------------------------------------------------------------------------------
@@ -346,6 +354,32 @@ public final class Rebound implements AutoCloseable {
     return sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool)
         .<MissingMetadata.ReleaseStarted>ask(MissingMetadata.ReleaseAll::new, askTimeout)
         .thenApplyAsync(MissingMetadata.ReleaseStarted::items, ec);
+  }
+
+  // ---- retention --------------------------------------------------------------------------
+
+  /**
+   * Runs the retention job once now (right after a run in progress) and answers with what it
+   * purged. Fails with IllegalStateException when {@code rebound.retention.enabled = off}.
+   */
+  public CompletionStage<RetentionRun> purgeNow() {
+    if (retention == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("retention is off on this node (rebound.retention.enabled)"));
+    }
+    // A run purges up to batch-size items per queue and status, longer than a command to an item may take.
+    return AskPattern.<Retention.Command, RetentionRun>askWithStatus(
+            retention, Retention.PurgeNow::new, Duration.ofMinutes(10), system.scheduler())
+        .thenApplyAsync(run -> run, ec);
+  }
+
+  /** What the last retention run on this node did; empty before the first one or when retention is off. */
+  public CompletionStage<Optional<RetentionRun>> lastPurge() {
+    if (retention == null) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return AskPattern.<Retention.Command, Optional<RetentionRun>>ask(
+            retention, Retention.GetLastRun::new, askTimeout, system.scheduler())
+        .thenApplyAsync(run -> run, ec);
   }
 
   // ---- queues and node --------------------------------------------------------------------

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /**
  * How one queue runs: an immutable value built with {@link #builder(String)}; every setter
  * validates. Defaults: {@code concurrency = 8}, {@code attemptTimeout = 5m}, {@code parkRetry = 30s},
- * {@link RetryPolicy#defaults()}, no tools, {@code maxPark = 24h}.
+ * {@link RetryPolicy#defaults()}, no tools, {@code maxPark = 24h}, {@link RetentionPeriods#defaults()}.
  */
 public final class QueueSettings {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -21,6 +21,7 @@ public final class QueueSettings {
   private final RetryPolicy retryPolicy;
   private final List<String> tools;
   private final Duration maxPark;
+  private final RetentionPeriods retention;
 
   private QueueSettings(Builder b) {
     name = b.name;
@@ -30,6 +31,7 @@ public final class QueueSettings {
     retryPolicy = b.retryPolicy;
     tools = b.tools;
     maxPark = b.maxPark;
+    retention = b.retention;
   }
 
   public static Builder builder(String name) {
@@ -70,6 +72,11 @@ public final class QueueSettings {
     return maxPark;
   }
 
+  /** How long its terminal items are kept before the retention job purges them. */
+  public RetentionPeriods retention() {
+    return retention;
+  }
+
   public Builder toBuilder() {
     return new Builder(name)
         .concurrency(concurrency)
@@ -77,7 +84,8 @@ public final class QueueSettings {
         .parkRetry(parkRetry)
         .retryPolicy(retryPolicy)
         .tools(tools)
-        .maxPark(maxPark);
+        .maxPark(maxPark)
+        .retention(retention);
   }
 
   @Override
@@ -94,6 +102,7 @@ public final class QueueSettings {
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private List<String> tools = List.of();
     private Duration maxPark = Duration.ofHours(24);
+    private RetentionPeriods retention = RetentionPeriods.defaults();
 
     private Builder(String name) {
       if (name == null || !NAME.matcher(name).matches()) {
@@ -141,6 +150,12 @@ public final class QueueSettings {
     /** More than 0, at most 365 days. Default 24h. */
     public Builder maxPark(Duration value) {
       maxPark = positive("max-park", value, Duration.ofDays(365));
+      return this;
+    }
+
+    /** Default {@link RetentionPeriods#defaults()}. */
+    public Builder retention(RetentionPeriods value) {
+      retention = Objects.requireNonNull(value, "retention periods");
       return this;
     }
 

@@ -22,7 +22,8 @@ public record ReboundSettings(
     Duration askTimeout,
     Map<String, QueueSettings> queues,
     Map<String, Config> handlers,
-    Map<String, ToolSettings> tools) {
+    Map<String, ToolSettings> tools,
+    RetentionSettings retention) {
 
   /**
    * Reads the {@code rebound} section of a resolved config; each queue is layered over {@code
@@ -41,6 +42,9 @@ public record ReboundSettings(
     Duration shutdown = read("rebound.shutdown-timeout", () -> c.getDuration("shutdown-timeout"));
     Duration ask = read("rebound.ask-timeout", () -> c.getDuration("ask-timeout"));
     Map<String, ToolSettings> tools = tools(c);
+    // Read before the queues, so that a bad default is reported under queue-defaults, not under
+    // the first queue that inherits it.
+    RetentionSettings retention = retention(c);
     Config defaults = c.getConfig("queue-defaults");
     Map<String, QueueSettings> queues = new LinkedHashMap<>();
     Map<String, Config> handlers = new LinkedHashMap<>();
@@ -58,7 +62,7 @@ public record ReboundSettings(
       queues.put(name, settings);
       handlers.put(name, read(prefix + ".handler", () -> q.getConfig("handler")));
     }
-    return new ReboundSettings(dataDir, url, maxConcurrency, shutdown, ask, Map.copyOf(queues), Map.copyOf(handlers), Map.copyOf(tools));
+    return new ReboundSettings(dataDir, url, maxConcurrency, shutdown, ask, Map.copyOf(queues), Map.copyOf(handlers), Map.copyOf(tools), retention);
   }
 
   /** The database URL to use: the configured one, or an H2 file under {@link #dataDir()}. */
@@ -78,6 +82,27 @@ public record ReboundSettings(
     read(prefix + ".tools", () -> b.tools(q.getStringList("tools")));
     read(prefix + ".max-park", () -> b.maxPark(q.getDuration("max-park")));
     b.retryPolicy(retry(prefix + ".retry", read(prefix + ".retry", () -> q.getConfig("retry"))));
+    b.retention(retentionPeriods(prefix + ".retention", read(prefix + ".retention", () -> q.getConfig("retention"))));
+    return b.build();
+  }
+
+  /** Reads {@code rebound.retention}, with {@code queue-defaults.retention} for queues no longer configured. */
+  private static RetentionSettings retention(Config c) {
+    boolean enabled = read("rebound.retention.enabled", () -> c.getBoolean("retention.enabled"));
+    Duration interval = read("rebound.retention.interval",
+        () -> RetentionSettings.checkInterval(c.getDuration("retention.interval")));
+    int batchSize = read("rebound.retention.batch-size",
+        () -> RetentionSettings.checkBatchSize(c.getInt("retention.batch-size")));
+    RetentionPeriods defaults = retentionPeriods("rebound.queue-defaults.retention",
+        read("rebound.queue-defaults.retention", () -> c.getConfig("queue-defaults.retention")));
+    return new RetentionSettings(enabled, interval, batchSize, defaults);
+  }
+
+  private static RetentionPeriods retentionPeriods(String prefix, Config r) {
+    RetentionPeriods.Builder b = RetentionPeriods.builder();
+    read(prefix + ".succeeded", () -> b.succeeded(r.getDuration("succeeded")));
+    read(prefix + ".dead-lettered", () -> b.deadLettered(r.getDuration("dead-lettered")));
+    read(prefix + ".cancelled", () -> b.cancelled(r.getDuration("cancelled")));
     return b.build();
   }
 

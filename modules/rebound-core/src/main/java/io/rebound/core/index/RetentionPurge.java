@@ -1,0 +1,202 @@
+package io.rebound.core.index;
+
+import io.rebound.core.config.RetentionPeriods;
+import io.rebound.core.item.ItemEntity;
+import io.rebound.core.item.ItemStatus;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The blocking half of a retention run: finds the terminal items in {@code rebound_item} whose
+ * status is older than their queue's retention and deletes each item's journal events, their tag
+ * rows, its snapshots and its index row, one transaction per item.
+ *
+ * <p>Plain SQL, because pekko-persistence-jdbc 1.1.1 has no cleanup tool (Akka's {@code
+ * EventSourcedCleanup} never came to Pekko), and the journal's own {@code deleteMessages} keeps
+ * the highest event and needs the item's actor. Table and column names are the defaults of the
+ * DDL that {@link io.rebound.core.storage.Schema} runs, quoted so that they match on H2 ({@code
+ * DATABASE_TO_UPPER=false}) and PostgreSQL alike.
+ *
+ * <p>Not thread-safe; the {@link Retention} actor never runs two at once.
+ */
+public final class RetentionPurge {
+  /** Opens a connection for one run; the purge closes it. */
+  @FunctionalInterface
+  public interface Connections {
+    Connection open() throws SQLException;
+  }
+
+  /** Reads the terminal status an item's last journal event put it in, empty if it is not terminal. */
+  @FunctionalInterface
+  public interface LastEvent {
+    Optional<ItemStatus> terminalStatus(byte[] payload, int serializerId, String manifest);
+  }
+
+  static final List<ItemStatus> TERMINAL = List.of(ItemStatus.SUCCEEDED, ItemStatus.DEAD_LETTERED, ItemStatus.CANCELLED);
+
+  private static final String QUEUES =
+      "SELECT DISTINCT queue FROM rebound_item WHERE status IN ('SUCCEEDED', 'DEAD_LETTERED', 'CANCELLED')";
+  private static final String DUE =
+      "SELECT id FROM rebound_item WHERE queue = ? AND status = ? AND updated_at < ? ORDER BY updated_at, id LIMIT ?";
+  /** Conditional: a row that the projection moved on since it was selected (a redrive) stays. */
+  private static final String DELETE_INDEX_ROW =
+      "DELETE FROM rebound_item WHERE id = ? AND status = ? AND updated_at < ?";
+  private static final String LAST_EVENT =
+      "SELECT \"event_payload\", \"event_ser_id\", \"event_ser_manifest\" FROM \"event_journal\""
+          + " WHERE \"persistence_id\" = ? ORDER BY \"sequence_number\" DESC LIMIT 1";
+  /** The shipped schema cascades these from event_journal; deleting them first works without the cascade too. */
+  private static final String DELETE_TAGS =
+      "DELETE FROM \"event_tag\" WHERE \"event_id\" IN"
+          + " (SELECT \"ordering\" FROM \"event_journal\" WHERE \"persistence_id\" = ?)";
+  private static final String DELETE_EVENTS = "DELETE FROM \"event_journal\" WHERE \"persistence_id\" = ?";
+  private static final String DELETE_SNAPSHOTS = "DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ?";
+
+  private final Connections connections;
+  private final LastEvent lastEvent;
+  private final Clock clock;
+
+  public RetentionPurge(Connections connections, LastEvent lastEvent, Clock clock) {
+    this.connections = connections;
+    this.lastEvent = lastEvent;
+    this.clock = clock;
+  }
+
+  /**
+   * Purges what is due at {@code now}.
+   *
+   * @param queues the retention of each configured queue
+   * @param defaults the retention of queues that are no longer configured
+   * @param batchSize the most items purged per queue and terminal status
+   */
+  public RetentionRun run(Instant now, Map<String, RetentionPeriods> queues, RetentionPeriods defaults, int batchSize)
+      throws SQLException {
+    Map<String, Map<ItemStatus, Integer>> purged = new TreeMap<>();
+    long events = 0;
+    int skipped = 0;
+    boolean filled = false;
+    try (Connection c = connections.open()) {
+      if (!indexExists(c)) {
+        return new RetentionRun(now, clock.instant(), Map.of(), 0, 0, false);
+      }
+      for (String queue : queues(c)) {
+        RetentionPeriods periods = queues.getOrDefault(queue, defaults);
+        for (ItemStatus status : TERMINAL) {
+          Instant cutoff = now.minus(periods.of(status));
+          List<String> due = due(c, queue, status, cutoff, batchSize);
+          filled |= due.size() == batchSize;
+          for (String id : due) {
+            long deleted = purge(c, id, status, cutoff);
+            if (deleted < 0) {
+              skipped++;
+            } else {
+              events += deleted;
+              purged.computeIfAbsent(queue, q -> new EnumMap<>(ItemStatus.class)).merge(status, 1, Integer::sum);
+            }
+          }
+        }
+      }
+    }
+    return new RetentionRun(now, clock.instant(), purged, events, skipped, filled);
+  }
+
+  private static boolean indexExists(Connection c) throws SQLException {
+    try (ResultSet rs = c.getMetaData().getTables(null, null, "rebound_item", null)) {
+      return rs.next();
+    }
+  }
+
+  /** Every queue with terminal items, configured or not. */
+  private static TreeSet<String> queues(Connection c) throws SQLException {
+    TreeSet<String> out = new TreeSet<>();
+    try (PreparedStatement st = c.prepareStatement(QUEUES); ResultSet rs = st.executeQuery()) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+
+  private static List<String> due(Connection c, String queue, ItemStatus status, Instant cutoff, int limit) throws SQLException {
+    List<String> ids = new ArrayList<>();
+    try (PreparedStatement st = c.prepareStatement(DUE)) {
+      st.setString(1, queue);
+      st.setString(2, status.name());
+      st.setObject(3, timestamp(cutoff));
+      st.setInt(4, limit);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          ids.add(rs.getString(1));
+        }
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * Purges one item in one transaction, so that it is either all gone or all there.
+   *
+   * @return the journal events deleted, or -1 when the item was left alone: its index row or its
+   *     journal no longer says it is in {@code status} (a redrive the projection has not caught
+   *     up with must not lose a live item's history)
+   */
+  private long purge(Connection c, String id, ItemStatus status, Instant cutoff) throws SQLException {
+    String pid = ItemEntity.persistenceId(id).id();
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try {
+      if (update(c, DELETE_INDEX_ROW, id, status.name(), timestamp(cutoff)) == 0 || !journalSays(c, pid, status)) {
+        c.rollback();
+        return -1;
+      }
+      update(c, DELETE_TAGS, pid);
+      long events = update(c, DELETE_EVENTS, pid);
+      update(c, DELETE_SNAPSHOTS, pid);
+      c.commit();
+      return events;
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(autoCommit);
+    }
+  }
+
+  /** The journal is the truth: its last event must have put the item in this status (or it has no events left). */
+  private boolean journalSays(Connection c, String pid, ItemStatus status) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(LAST_EVENT)) {
+      st.setString(1, pid);
+      try (ResultSet rs = st.executeQuery()) {
+        if (!rs.next()) {
+          return true;
+        }
+        return lastEvent.terminalStatus(rs.getBytes(1), rs.getInt(2), rs.getString(3)).filter(status::equals).isPresent();
+      }
+    }
+  }
+
+  private static int update(Connection c, String sql, Object... params) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        st.setObject(i + 1, params[i]);
+      }
+      return st.executeUpdate();
+    }
+  }
+
+  private static OffsetDateTime timestamp(Instant at) {
+    return OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
+  }
+}
