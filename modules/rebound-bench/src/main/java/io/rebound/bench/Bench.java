@@ -262,6 +262,15 @@ public final class Bench implements Callable<Integer> {
       replyCount = replies.get();
       enqueueErrorCount = enqueueErrors.get();
       firstEnqueueError = firstError.get();
+
+      // ---- how long after the last item the read side (rebound_item) shows them all ----
+      if (t1 > 0) {
+        while (System.nanoTime() < deadline && node.index().stats(queue, java.time.Instant.now()).toCompletableFuture().join()
+            .counts().get(io.rebound.core.item.ItemStatus.SUCCEEDED) < tracker.succeeded) {
+          Thread.sleep(20);
+        }
+        r.indexLagMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1);
+      }
     } finally {
       node.close();
       if (!keepData) {
@@ -361,6 +370,8 @@ public final class Bench implements Callable<Integer> {
     double cpuPercent = Double.NaN;
     double threadsStarted = Double.NaN;
     double hostCpuPercent = Double.NaN;
+    /** From the last item done until the index showed every item (polled every 20 ms). */
+    double indexLagMillis = Double.NaN;
     double invocations;
     double succeeded;
     private final List<String> problems = new ArrayList<>();
@@ -397,7 +408,8 @@ public final class Bench implements Callable<Integer> {
           .append(" cpu=").append(unit(fmt0(cpuPercent), "%"))
           .append(" hostCpu=").append(unit(fmt0(hostCpuPercent), "%"))
           .append(" threadsStarted=").append(fmt0(threadsStarted))
-          .append(" nodeStart=").append(unit(fmt0(startMillis), "ms"));
+          .append(" nodeStart=").append(unit(fmt0(startMillis), "ms"))
+          .append(" indexLag=").append(unit(fmt0(indexLagMillis), "ms"));
       if (label != null) {
         b.append(" (").append(label).append(")");
       }
@@ -417,6 +429,7 @@ public final class Bench implements Callable<Integer> {
       m.cpuPercent = med(rs, r -> r.cpuPercent);
       m.threadsStarted = med(rs, r -> r.threadsStarted);
       m.hostCpuPercent = med(rs, r -> r.hostCpuPercent);
+      m.indexLagMillis = med(rs, r -> r.indexLagMillis);
       m.invocations = med(rs, r -> r.invocations);
       m.succeeded = med(rs, r -> r.succeeded);
       return m;
