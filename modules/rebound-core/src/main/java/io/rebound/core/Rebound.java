@@ -17,6 +17,10 @@ import io.rebound.core.item.ItemRuntime;
 import io.rebound.core.item.ItemTransition;
 import io.rebound.core.item.ItemView;
 import io.rebound.core.item.PolicyData;
+import io.rebound.core.metrics.DepthSource;
+import io.rebound.core.metrics.MetricsSettings;
+import io.rebound.core.metrics.QueueControl;
+import io.rebound.core.metrics.ReboundMetrics;
 import io.rebound.core.storage.Schema;
 import io.rebound.core.tools.MissingMetadata;
 import io.rebound.core.tools.ToolHealth;
@@ -77,10 +81,13 @@ public final class Rebound implements AutoCloseable {
    */
   private final Executor ec;
   private final ToolHealth health;
+  private final ReboundMetrics metrics;
 
-  private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher, ToolHealth health) {
+  private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher, ToolHealth health,
+      ReboundMetrics metrics) {
     this.system = system;
     this.health = health;
+    this.metrics = metrics;
     this.settings = settings;
     this.dispatcher = dispatcher;
     this.sharding = ClusterSharding.get(system);
@@ -168,6 +175,15 @@ public final class Rebound implements AutoCloseable {
             system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.probe-dispatcher")),
             tool -> sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool).tell(new MissingMetadata.ToolUp()), clock),
         "rebound-tools", Props.empty());
+    // Before the items start, so that it sees their first transitions. DepthSource.NONE until the
+    // read side's rebound_item table can answer depth by queue and status.
+    MetricsSettings metricsSettings = MetricsSettings.from(system.settings().config());
+    ReboundMetrics metrics = ReboundMetrics.start(system, metricsSettings, settings.queues().keySet(), DepthSource.NONE, settings.askTimeout());
+    CoordinatedShutdown.get(Adapter.toClassic(system))
+        .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "rebound-metrics-close", () -> {
+          metrics.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
     ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools));
 
     // Graceful shutdown: stop granting permits and let running attempts finish (bounded by the
@@ -182,7 +198,12 @@ public final class Rebound implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("the node did not join its cluster within 30s", e);
     }
-    return new Rebound(system, settings, dispatcher, health);
+    Rebound node = new Rebound(system, settings, dispatcher, health, metrics);
+    if (metricsSettings.queueBeans()) {
+      org.apache.pekko.cluster.UniqueAddress self = cluster.selfMember().uniqueAddress();
+      metrics.registerQueueBeans(settings.queues().keySet(), self.address() + "#" + self.longUid(), node.queueControl());
+    }
+    return node;
   }
 
   // ---- items ------------------------------------------------------------------------------
@@ -301,6 +322,38 @@ public final class Rebound implements AutoCloseable {
   public CompletionStage<Dispatcher.Stats> dispatcherStats() {
     return AskPattern.<Dispatcher.Command, Dispatcher.Stats>ask(dispatcher, Dispatcher.GetStats::new, askTimeout, system.scheduler())
         .thenApplyAsync(stats -> stats, ec);
+  }
+
+  /** What the queue MBeans may do: this facade's pause and resume, and the dispatcher's view. */
+  private QueueControl queueControl() {
+    return new QueueControl() {
+      @Override
+      public void pause(String queue) {
+        Rebound.this.pause(queue);
+      }
+
+      @Override
+      public void resume(String queue) {
+        Rebound.this.resume(queue);
+      }
+
+      @Override
+      public CompletionStage<Boolean> paused(String queue) {
+        return dispatcherStats().thenApply(stats -> {
+          Dispatcher.QueueStats q = stats.queues().get(queue);
+          return q != null && q.paused();
+        });
+      }
+    };
+  }
+
+  /**
+   * This node's metrics: {@link ReboundMetrics#scrape()} (Prometheus text), {@link
+   * ReboundMetrics#snapshot()} (the figures of the JSON view), {@link ReboundMetrics#registry()}
+   * (the Micrometer registry, for your own meters). Closed when the node shuts down.
+   */
+  public ReboundMetrics metrics() {
+    return metrics;
   }
 
   /**
