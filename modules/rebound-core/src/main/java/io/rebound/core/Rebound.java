@@ -198,6 +198,13 @@ public final class Rebound implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("the node did not join its cluster within 30s", e);
     }
+    // Once the Metrics actor answers it has subscribed to the transitions and registered every
+    // queue's meters: no item of this node goes uncounted, the first scrape shows every queue.
+    try {
+      metrics.snapshot().toCompletableFuture().get(settings.askTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("the node's Metrics actor did not start", e);
+    }
     Rebound node = new Rebound(system, settings, dispatcher, health, metrics);
     if (metricsSettings.queueBeans()) {
       org.apache.pekko.cluster.UniqueAddress self = cluster.selfMember().uniqueAddress();
