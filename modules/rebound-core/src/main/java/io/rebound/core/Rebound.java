@@ -24,6 +24,9 @@ import io.rebound.core.item.ItemRuntime;
 import io.rebound.core.item.ItemTransition;
 import io.rebound.core.item.ItemView;
 import io.rebound.core.item.PolicyData;
+import io.rebound.core.metrics.MetricsSettings;
+import io.rebound.core.metrics.QueueControl;
+import io.rebound.core.metrics.ReboundMetrics;
 import io.rebound.core.storage.Schema;
 import io.rebound.core.tools.MissingMetadata;
 import io.rebound.core.tools.ToolHealth;
@@ -90,15 +93,17 @@ public final class Rebound implements AutoCloseable {
   private final Alerts alerts;
   /** The retention job, or null when rebound.retention.enabled = off. */
   private final ActorRef<Retention.Command> retention;
+  private final ReboundMetrics metrics;
 
   private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher, ToolHealth health,
-      IndexSettings indexSettings, ItemIndex index, Alerts alerts, ActorRef<Retention.Command> retention) {
+      IndexSettings indexSettings, ItemIndex index, Alerts alerts, ActorRef<Retention.Command> retention, ReboundMetrics metrics) {
     this.system = system;
     this.retention = retention;
     this.health = health;
     this.indexSettings = indexSettings;
     this.index = index;
     this.alerts = alerts;
+    this.metrics = metrics;
     this.settings = settings;
     this.dispatcher = dispatcher;
     this.sharding = ClusterSharding.get(system);
@@ -189,9 +194,6 @@ public final class Rebound implements AutoCloseable {
             system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.probe-dispatcher")),
             tool -> sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool).tell(new MissingMetadata.ToolUp()), clock),
         "rebound-tools", Props.empty());
-    ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
-        indexSettings.tagSlices()));
-
     // The read side: its own small pool, closed once the actor system is done with it.
     IndexDatabase indexDb = new IndexDatabase(url, user, password, indexSettings.poolSize(),
         system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher")));
@@ -212,6 +214,17 @@ public final class Rebound implements AutoCloseable {
     system.scheduler().scheduleWithFixedDelay(sampleEvery, sampleEvery,
         () -> index.depthByQueue().thenAccept(alerts::sample), system.executionContext());
 
+    // Before the items start, so that it sees their first transitions; depth comes from the index.
+    MetricsSettings metricsSettings = MetricsSettings.from(system.settings().config());
+    ReboundMetrics metrics = ReboundMetrics.start(system, metricsSettings, settings.queues().keySet(), index::depthByQueue, settings.askTimeout());
+    CoordinatedShutdown.get(Adapter.toClassic(system))
+        .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "rebound-metrics-close", () -> {
+          metrics.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
+        indexSettings.tagSlices()));
+
     // Graceful shutdown: stop granting permits and let running attempts finish (bounded by the
     // phase timeout, rebound.shutdown-timeout); sharding then hands its entities off.
     CoordinatedShutdown.get(Adapter.toClassic(system))
@@ -227,7 +240,19 @@ public final class Rebound implements AutoCloseable {
     // Retention: purges terminal items past their queue's retention (not started when disabled).
     ActorRef<Retention.Command> retention = settings.retention().enabled()
         ? system.systemActorOf(Retention.create(settings, clock), "rebound-retention", Props.empty()) : null;
-    return new Rebound(system, settings, dispatcher, health, indexSettings, index, alerts, retention);
+    // Once the Metrics actor answers it has subscribed to the transitions and registered every
+    // queue's meters: no item of this node goes uncounted, the first scrape shows every queue.
+    try {
+      metrics.snapshot().toCompletableFuture().get(settings.askTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("the node's Metrics actor did not start", e);
+    }
+    Rebound node = new Rebound(system, settings, dispatcher, health, indexSettings, index, alerts, retention, metrics);
+    if (metricsSettings.queueBeans()) {
+      org.apache.pekko.cluster.UniqueAddress self = cluster.selfMember().uniqueAddress();
+      metrics.registerQueueBeans(settings.queues().keySet(), self.address() + "#" + self.longUid(), node.queueControl());
+    }
+    return node;
   }
 
   // ---- items ------------------------------------------------------------------------------
@@ -403,6 +428,38 @@ public final class Rebound implements AutoCloseable {
   public CompletionStage<Dispatcher.Stats> dispatcherStats() {
     return AskPattern.<Dispatcher.Command, Dispatcher.Stats>ask(dispatcher, Dispatcher.GetStats::new, askTimeout, system.scheduler())
         .thenApplyAsync(stats -> stats, ec);
+  }
+
+  /** What the queue MBeans may do: this facade's pause and resume, and the dispatcher's view. */
+  private QueueControl queueControl() {
+    return new QueueControl() {
+      @Override
+      public void pause(String queue) {
+        Rebound.this.pause(queue);
+      }
+
+      @Override
+      public void resume(String queue) {
+        Rebound.this.resume(queue);
+      }
+
+      @Override
+      public CompletionStage<Boolean> paused(String queue) {
+        return dispatcherStats().thenApply(stats -> {
+          Dispatcher.QueueStats q = stats.queues().get(queue);
+          return q != null && q.paused();
+        });
+      }
+    };
+  }
+
+  /**
+   * This node's metrics: {@link ReboundMetrics#scrape()} (Prometheus text), {@link
+   * ReboundMetrics#snapshot()} (the figures of the JSON view), {@link ReboundMetrics#registry()}
+   * (the Micrometer registry, for your own meters). Closed when the node shuts down.
+   */
+  public ReboundMetrics metrics() {
+    return metrics;
   }
 
   /**

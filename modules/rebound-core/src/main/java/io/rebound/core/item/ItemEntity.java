@@ -594,7 +594,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   private void publish(State s) {
     ctx.getSystem().eventStream().tell(new EventStream.Publish<>(
-        new ItemTransition(s.id(), s.queue(), s.status(), s.attempts(), s.lastErrorKind(), s.createdAt(), s.updatedAt())));
+        new ItemTransition(s.id(), s.queue(), s.status(), s.attempts(), s.lastErrorKind(), s.createdAt(), s.updatedAt(),
+            s.lastError())));
   }
 
   /** Puts the actor's runtime side (timers, permits, passivation) in line with a new state. */

@@ -34,6 +34,7 @@ class ItemIndexTest {
       }
       rebound.queues.idle { handler.type = simulated }
       rebound.index.group-within = 50ms
+      rebound.metrics.depth-interval = 100ms
       jdbc-read-journal.refresh-interval = 200ms
       """;
 
@@ -162,6 +163,21 @@ class ItemIndexTest {
       assertEquals(50.0 / 40, stats.averageAttempts(), 1e-9);
       Map<String, Map<ItemStatus, Long>> depth = await(node.index().depthByQueue());
       assertEquals(20L, depth.get("work").get(ItemStatus.SUCCEEDED));
+    }
+  }
+
+  @Test
+  void theNodesMetricsShowTheDepthTheIndexCounts() throws Exception {
+    try (Rebound node = Rebound.start(config())) {
+      awaitIndexMatches(node, enqueue(node, 0, 40));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      Map<ItemStatus, Long> depth;
+      do {
+        Thread.sleep(50);
+        depth = await(node.metrics().snapshot()).queue("work").depth();
+      } while (!Long.valueOf(20).equals(depth.get(ItemStatus.DEAD_LETTERED)) && System.nanoTime() < deadline);
+      assertEquals(20L, depth.get(ItemStatus.SUCCEEDED), depth.toString());
+      assertEquals(20L, depth.get(ItemStatus.DEAD_LETTERED), depth.toString());
     }
   }
 

@@ -66,7 +66,7 @@ public final class HttpApi extends AllDirectives {
 
   public Route route() {
     return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
-        pathPrefix("v1", () -> concat(
+        concat(new MetricsRoutes(node).route(), pathPrefix("v1", () -> concat(
             pathPrefix("queues", () -> concat(
                 pathEndOrSingleSlash(() -> get(this::queues)),
                 pathPrefix(segment(), queue -> concat(
@@ -94,7 +94,7 @@ public final class HttpApi extends AllDirectives {
                     v.orElseThrow(() -> new ItemNotFoundException(id)))))))),
                 path("history", () -> get(() -> respond(node.history(id).thenApply(h -> ok(Json.history(h)))))),
                 path("cancel", () -> post(() -> respond(node.cancel(id).thenApply(v -> ok(Json.item(v)))))),
-                path("redrive", () -> post(() -> respond(node.redrive(id).thenApply(v -> ok(Json.item(v)))))))))))));
+                path("redrive", () -> post(() -> respond(node.redrive(id).thenApply(v -> ok(Json.item(v))))))))))))));
   }
 
   // ---- endpoints --------------------------------------------------------------------------
