@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.EnumMap;
@@ -80,6 +81,9 @@ public final class Metrics extends AbstractBehavior<Metrics.Command> {
   /** Item id -> start of its running attempt; bounded, so items that never report back cost nothing forever. */
   private final Map<String, Instant> running;
   private final Deque<RecentFailure> recentFailures = new ArrayDeque<>();
+  /** The last 15 minutes in 10-second buckets, node-wide: what a throughput chart draws. */
+  private final SlidingCount completedSeries = new SlidingCount(10, 90);
+  private final SlidingCount failedSeries = new SlidingCount(10, 90);
   private Map<String, Map<ItemStatus, Long>> depth = Map.of();
   private boolean depthPolling;
   private boolean depthFailing;
@@ -143,15 +147,18 @@ public final class Metrics extends AbstractBehavior<Metrics.Command> {
     if (outcome != null) {
       tally.count(outcome);
     }
+    long nowSecond = clock.instant().getEpochSecond();
     if (attemptFailed(t, started != null)) {
       tally.failed(t.lastErrorKind());
+      failedSeries.add(nowSecond);
       recentFailures.addFirst(new RecentFailure(t.id(), t.queue(), t.lastErrorKind(), t.lastError(), t.at()));
       while (recentFailures.size() > settings.recentFailures()) {
         recentFailures.removeLast();
       }
     }
     if (t.status().isTerminal()) {
-      tally.completed(clock.instant().getEpochSecond(), t.createdAt() == null ? null : Duration.between(t.createdAt(), t.at()));
+      completedSeries.add(nowSecond);
+      tally.completed(nowSecond, t.createdAt() == null ? null : Duration.between(t.createdAt(), t.at()));
     }
     return this;
   }
@@ -218,7 +225,10 @@ public final class Metrics extends AbstractBehavior<Metrics.Command> {
     long now = clock.instant().getEpochSecond();
     Map<String, QueueFigures> queues = new LinkedHashMap<>();
     tallies.forEach((name, t) -> queues.put(name, t.figures(now, depth.getOrDefault(name, Map.of()))));
-    MetricsSnapshot s = new MetricsSnapshot(clock.instant(), sum(queues.values(), tallies.values()), queues, recentFailures.stream().toList());
+    Throughput throughput = new Throughput(Instant.ofEpochSecond(completedSeries.seriesStart(now)), completedSeries.bucketSeconds(),
+        Arrays.stream(completedSeries.series(now)).boxed().toList(), Arrays.stream(failedSeries.series(now)).boxed().toList());
+    MetricsSnapshot s = new MetricsSnapshot(
+        clock.instant(), sum(queues.values(), tallies.values()), queues, recentFailures.stream().toList(), throughput);
     published.set(s);
     return s;
   }

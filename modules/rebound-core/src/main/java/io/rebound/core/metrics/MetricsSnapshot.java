@@ -10,8 +10,10 @@ import java.util.Map;
  * @param total the sum over all queues
  * @param queues per queue, by name
  * @param recentFailures the latest failed attempts, newest first
+ * @param throughput completed items and failed attempts over the last 15 minutes, for charts
  */
-public record MetricsSnapshot(Instant at, QueueFigures total, Map<String, QueueFigures> queues, List<RecentFailure> recentFailures) {
+public record MetricsSnapshot(
+    Instant at, QueueFigures total, Map<String, QueueFigures> queues, List<RecentFailure> recentFailures, Throughput throughput) {
 
   public MetricsSnapshot {
     queues = Map.copyOf(queues);

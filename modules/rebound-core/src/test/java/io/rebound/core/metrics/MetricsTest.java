@@ -206,6 +206,30 @@ class MetricsTest {
   }
 
   @Test
+  void throughputChartsFifteenMinutesOfCompletionsAndFailuresInTenSecondBuckets() {
+    Node n = new Node();
+    n.see(t("a", ItemStatus.SUCCEEDED, 0));
+    n.see(t("b", ItemStatus.WAITING, ErrorKind.TRANSIENT, "boom", 0, 0));
+    n.snapshot();
+    n.clock.now = T0.plusSeconds(25);
+    n.see(t("c", ItemStatus.SUCCEEDED, 25_000));
+    n.see(t("d", ItemStatus.DEAD_LETTERED, ErrorKind.PERMANENT, "no", 0, 25_000));
+
+    Throughput tp = n.snapshot().throughput();
+    assertEquals(10, tp.bucketSeconds());
+    assertEquals(90, tp.completed().size());
+    assertEquals(T0.plusSeconds(20).minusSeconds(89 * 10), tp.start(), "the last bucket is the current one");
+    // A dead letter is a completed item and a failed attempt.
+    assertEquals(java.util.List.of(1L, 0L, 2L), tp.completed().subList(87, 90));
+    assertEquals(java.util.List.of(1L, 0L, 1L), tp.failed().subList(87, 90));
+
+    n.clock.now = T0.plusSeconds(15 * 60 + 30); // both buckets are over fifteen minutes old
+    tp = n.snapshot().throughput();
+    assertEquals(0L, tp.completed().stream().mapToLong(Long::longValue).sum());
+    assertEquals(0L, tp.failed().stream().mapToLong(Long::longValue).sum());
+  }
+
+  @Test
   void recentFailuresAreBoundedAndNewestFirst() {
     Node n = new Node();
     for (int i = 1; i <= 5; i++) {

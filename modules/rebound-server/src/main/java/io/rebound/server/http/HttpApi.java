@@ -66,7 +66,7 @@ public final class HttpApi extends AllDirectives {
 
   public Route route() {
     return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
-        concat(new MetricsRoutes(node).route(), pathPrefix("v1", () -> concat(
+        concat(new DashboardRoutes().route(), new MetricsRoutes(node).route(), pathPrefix("v1", () -> concat(
             pathPrefix("queues", () -> concat(
                 pathEndOrSingleSlash(() -> get(this::queues)),
                 pathPrefix(segment(), queue -> concat(

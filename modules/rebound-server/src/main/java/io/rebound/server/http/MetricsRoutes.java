@@ -59,6 +59,13 @@ final class MetricsRoutes extends AllDirectives {
       o.put("message", f.message());
       o.set("at", Json.MAPPER.valueToTree(f.at()));
     }
+    ObjectNode tp = n.putObject("throughput");
+    tp.set("start", Json.MAPPER.valueToTree(s.throughput().start()));
+    tp.put("bucketSeconds", s.throughput().bucketSeconds());
+    ArrayNode completed = tp.putArray("completed");
+    s.throughput().completed().forEach(completed::add);
+    ArrayNode failed = tp.putArray("failed");
+    s.throughput().failed().forEach(failed::add);
     ObjectNode queues = n.putObject("queues");
     s.queues().keySet().stream().sorted().forEach(q -> {
       ObjectNode o = queues.putObject(q);
