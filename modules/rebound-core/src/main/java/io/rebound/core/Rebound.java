@@ -14,6 +14,7 @@ import io.rebound.core.index.IndexDatabase;
 import io.rebound.core.index.IndexProjection;
 import io.rebound.core.index.IndexSettings;
 import io.rebound.core.index.ItemIndex;
+import io.rebound.core.index.QuietProjectionStops;
 import io.rebound.core.index.Retention;
 import io.rebound.core.index.RetentionRun;
 import io.rebound.core.item.History;
@@ -152,6 +153,7 @@ public final class Rebound implements AutoCloseable {
         "pekko-persistence-jdbc.shared-databases.rebound.db.driver", dialect.driver,
         "pekko-persistence-jdbc.shared-databases.rebound.profile", dialect.slickProfile,
         "pekko.projection.jdbc.dialect", dialect == Schema.Dialect.H2 ? "h2-dialect" : "postgres-dialect"));
+    QuietProjectionStops.install();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, db.withFallback(resolved));
     try {
       return boot(system, settings, indexSettings, resolvedHandlers, url, user, password);
@@ -195,8 +197,8 @@ public final class Rebound implements AutoCloseable {
             tool -> sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool).tell(new MissingMetadata.ToolUp()), clock),
         "rebound-tools", Props.empty());
     // The read side: its own small pool, closed once the actor system is done with it.
-    IndexDatabase indexDb = new IndexDatabase(url, user, password, indexSettings.poolSize(),
-        system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher")));
+    IndexDatabase indexDb = new IndexDatabase(url, user, password, indexSettings.poolSize() + indexSettings.queryThreads(),
+        system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.index.query-dispatcher")));
     CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "rebound-close-index",
         () -> CompletableFuture.supplyAsync(() -> {
           indexDb.close();
@@ -210,9 +212,6 @@ public final class Rebound implements AutoCloseable {
     IndexProjection.init(system, indexDb, indexSettings);
     ItemIndex index = new ItemIndex(indexDb);
     Alerts alerts = new Alerts(index, settings.queues(), indexSettings.alerts(), clock);
-    Duration sampleEvery = indexSettings.alerts().depthSampleInterval();
-    system.scheduler().scheduleWithFixedDelay(sampleEvery, sampleEvery,
-        () -> index.depthByQueue().thenAccept(alerts::sample), system.executionContext());
 
     // Before the items start, so that it sees their first transitions; depth comes from the index.
     MetricsSettings metricsSettings = MetricsSettings.from(system.settings().config());
@@ -222,6 +221,10 @@ public final class Rebound implements AutoCloseable {
           metrics.close();
           return CompletableFuture.completedFuture(Done.getInstance());
         });
+    // Depth history for the alerts, from the depth the Metrics actor already polls.
+    Duration sampleEvery = indexSettings.alerts().depthSampleInterval();
+    system.scheduler().scheduleWithFixedDelay(sampleEvery, sampleEvery, () -> alerts.sample(metrics.latest().queues().entrySet().stream()
+        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().depth()))), system.executionContext());
     ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
         indexSettings.tagSlices()));
 

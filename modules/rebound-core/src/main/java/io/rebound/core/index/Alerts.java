@@ -76,7 +76,8 @@ public final class Alerts {
             index.olderThan(q.name(), ItemStatus.WAITING, "next_attempt_at", now.minus(settings.stuckWaitingAfter()), STUCK_LIMIT),
             (running, waiting) -> {
               List<Stuck> out = new ArrayList<>();
-              running.forEach(r -> out.add(new Stuck(r, "RUNNING longer than the attempt timeout (" + q.attemptTimeout() + ")")));
+              running.forEach(r -> out.add(new Stuck(r, "RUNNING longer than the attempt timeout (" + q.attemptTimeout()
+                  + "): its node may be gone, or its handler keeps sending heartbeats")));
               waiting.forEach(r -> out.add(new Stuck(r, "WAITING past its due time by more than " + settings.stuckWaitingAfter())));
               return out;
             });
@@ -110,10 +111,13 @@ public final class Alerts {
     }
   }
 
-  /** Dead letters of the window that ran out of attempts (not permanent failures, which never retry). */
+  /**
+   * Dead letters of the window that ran out of attempts: not permanent failures (never retried),
+   * nor items that waited longer than max-park for a tool (they burned no attempts).
+   */
   private void exhausted(String queue, Map<ItemStatus, Map<String, Long>> w, List<Alert> out) {
     long n = w.getOrDefault(ItemStatus.DEAD_LETTERED, Map.of()).entrySet().stream()
-        .filter(e -> !e.getKey().equals("PERMANENT")).mapToLong(Map.Entry::getValue).sum();
+        .filter(e -> !e.getKey().equals("PERMANENT") && !e.getKey().equals("TOOL_UNAVAILABLE")).mapToLong(Map.Entry::getValue).sum();
     if (n > 0) {
       out.add(new Alert("attempts-exhausted", queue, n + " items ran out of attempts in the last " + settings.window(), n));
     }

@@ -28,6 +28,8 @@ public final class IndexSchema {
     // Listing a queue by status, and all of it, in creation order (keyset pagination).
     "CREATE INDEX IF NOT EXISTS rebound_item_list ON rebound_item (queue, status, created_at, id)",
     "CREATE INDEX IF NOT EXISTS rebound_item_queue_created ON rebound_item (queue, created_at, id)",
+    // What changed in a queue lately, whatever the status (alerts).
+    "CREATE INDEX IF NOT EXISTS rebound_item_queue_updated ON rebound_item (queue, updated_at)",
   };
 
   public static void ensure(Connection c) throws SQLException {

@@ -11,7 +11,12 @@ final class IndexSession implements JdbcSession {
 
   IndexSession(Connection connection) throws SQLException {
     this.connection = connection;
-    connection.setAutoCommit(false);
+    try {
+      connection.setAutoCommit(false);
+    } catch (SQLException e) {
+      connection.close();
+      throw e;
+    }
   }
 
   @Override

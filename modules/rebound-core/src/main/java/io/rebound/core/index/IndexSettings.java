@@ -9,13 +9,14 @@ import java.time.Duration;
  * start (errors name the key).
  *
  * @param tagSlices tag slices of the items' events, one projection each (fixed for the life of the data)
- * @param poolSize database connections (and threads) of the index
+ * @param poolSize database connections (and threads) of the index's projections
+ * @param queryThreads threads (and more connections) for the API's queries of the index
  * @param groupSize most events written to the index in one transaction
  * @param groupWithin longest a projection waits to fill a group
  * @param redriveRate dead letters a bulk redrive sends back per second
  * @param alerts thresholds of {@code GET /v1/alerts}
  */
-public record IndexSettings(int tagSlices, int poolSize, int groupSize, Duration groupWithin, int redriveRate, AlertSettings alerts) {
+public record IndexSettings(int tagSlices, int poolSize, int queryThreads, int groupSize, Duration groupWithin, int redriveRate, AlertSettings alerts) {
 
   /**
    * @param window how far back the failure rate and exhausted attempts look
@@ -37,7 +38,8 @@ public record IndexSettings(int tagSlices, int poolSize, int groupSize, Duration
 
   public static IndexSettings from(Config root) {
     int slices = read("rebound.index.tag-slices", () -> between(root.getInt("rebound.index.tag-slices"), 1, 1024));
-    int pool = read("rebound.index.pool-size", () -> between(root.getInt("rebound.index.pool-size"), 2, 256));
+    int pool = read("rebound.index.pool-size", () -> between(root.getInt("rebound.index.pool-size"), 1, 256));
+    int queryThreads = read("rebound.index.query-threads", () -> between(root.getInt("rebound.index.query-threads"), 1, 64));
     int group = read("rebound.index.group-size", () -> between(root.getInt("rebound.index.group-size"), 1, 100_000));
     Duration within = read("rebound.index.group-within", () -> positive(root.getDuration("rebound.index.group-within")));
     int redriveRate = read("rebound.index.redrive-rate", () -> between(root.getInt("rebound.index.redrive-rate"), 1, 100_000));
@@ -49,7 +51,7 @@ public record IndexSettings(int tagSlices, int poolSize, int groupSize, Duration
         read("rebound.alerts.stall-after", () -> positive(root.getDuration("rebound.alerts.stall-after"))),
         read("rebound.alerts.depth-sample-interval", () -> positive(root.getDuration("rebound.alerts.depth-sample-interval"))),
         read("rebound.alerts.depth-growing-samples", () -> between(root.getInt("rebound.alerts.depth-growing-samples"), 2, 1000)));
-    return new IndexSettings(slices, pool, group, within, redriveRate, alerts);
+    return new IndexSettings(slices, pool, queryThreads, group, within, redriveRate, alerts);
   }
 
   private static <T> T read(String key, java.util.function.Supplier<T> reader) {

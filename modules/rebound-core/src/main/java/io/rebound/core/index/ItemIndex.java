@@ -268,6 +268,16 @@ public final class ItemIndex {
     return t == null ? null : t.toInstant();
   }
 
+  /** Whether the text is a cursor this index handed out. */
+  public static boolean isCursor(String cursor) {
+    try {
+      Cursor.decode(cursor);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   /** The keyset cursor: the last row's creation time and id, opaque to clients. */
   record Cursor(OffsetDateTime createdAt, String id) {
     static String encode(Row last) {

@@ -9,8 +9,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -134,7 +132,7 @@ public final class RetentionPurge {
     try (PreparedStatement st = c.prepareStatement(DUE)) {
       st.setString(1, queue);
       st.setString(2, status.name());
-      st.setObject(3, timestamp(cutoff));
+      st.setObject(3, IndexUpdates.time(cutoff));
       st.setInt(4, limit);
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
@@ -157,7 +155,7 @@ public final class RetentionPurge {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try {
-      if (update(c, DELETE_INDEX_ROW, id, status.name(), timestamp(cutoff)) == 0 || !journalSays(c, pid, status)) {
+      if (update(c, DELETE_INDEX_ROW, id, status.name(), IndexUpdates.time(cutoff)) == 0 || !journalSays(c, pid, status)) {
         c.rollback();
         return -1;
       }
@@ -196,7 +194,4 @@ public final class RetentionPurge {
     }
   }
 
-  private static OffsetDateTime timestamp(Instant at) {
-    return OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
-  }
 }

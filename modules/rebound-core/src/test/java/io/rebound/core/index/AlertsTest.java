@@ -81,7 +81,10 @@ class AlertsTest {
       enqueue(node, "held", "{}");
       // slow: its first attempt fails while the queue gets paused, so the item stays WAITING past due.
       String waiting = enqueue(node, "slow", "{\"fail\":1,\"ms\":300}");
-      Thread.sleep(100);
+      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (await(node.status(waiting)).orElseThrow().status() != ItemStatus.RUNNING && System.nanoTime() < until) {
+        Thread.sleep(10);
+      }
       node.pause("slow");
 
       Alerts.Report r = awaitReport(node, x -> has(x, "no-progress", "held", 2) && !x.stuck().isEmpty()

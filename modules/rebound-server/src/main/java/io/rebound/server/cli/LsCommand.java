@@ -51,7 +51,9 @@ public final class LsCommand extends NodeCommand {
     }
     JsonNode next = reply.json().get("next");
     if (next != null && !next.isNull()) {
-      out().println("More: rebound ls " + queue + " --after " + next.asText());
+      // The cursor holds only the position: the next page needs the same filters.
+      out().println("More: rebound ls " + queue + (status == null ? "" : " --status " + status) + (kind == null ? "" : " --kind " + kind)
+          + " --limit " + limit + " --after " + next.asText());
     }
     return 0;
   }

@@ -12,8 +12,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 final class DashboardRoutes extends AllDirectives {
 
   Route route() {
-    return get(() -> concat(
-        pathEndOrSingleSlash(() -> getFromResource("dashboard/index.html", ContentTypes.TEXT_HTML_UTF8)),
-        pathPrefix("dashboard", () -> getFromResourceDirectory("dashboard"))));
+    // The method is matched inside each path, so that a POST to an unknown path stays a 404.
+    return concat(
+        pathEndOrSingleSlash(() -> get(() -> getFromResource("dashboard/index.html", ContentTypes.TEXT_HTML_UTF8))),
+        pathPrefix("dashboard", () -> get(() -> getFromResourceDirectory("dashboard"))));
   }
 }

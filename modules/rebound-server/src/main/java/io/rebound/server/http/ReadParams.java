@@ -24,12 +24,8 @@ final class ReadParams {
     ErrorKind kind = enumParam("errorKind", params.get("errorKind"), ErrorKind.class, errors);
     int limit = intParam("limit", params.get("limit"), DEFAULT_LIMIT, 1, ItemIndex.MAX_LIMIT, errors);
     String after = params.get("after");
-    if (after != null) {
-      try {
-        new ItemIndex.Query(queue, null, null, 1, after);
-      } catch (IllegalArgumentException e) {
-        errors.put("after", "is not a cursor this API returned (use the 'next' of a previous page)");
-      }
+    if (after != null && !ItemIndex.isCursor(after)) {
+      errors.put("after", "is not a cursor this API returned (use the 'next' of a previous page)");
     }
     return errors.isEmpty() ? new ItemIndex.Query(queue, status, kind, limit, after) : null;
   }

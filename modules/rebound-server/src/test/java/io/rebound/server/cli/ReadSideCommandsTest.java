@@ -74,12 +74,16 @@ class ReadSideCommandsTest {
 
   @Test
   void lsPrintsACursorWhenThereIsMore() {
-    CliRun first = cli("ls", "work", "--limit", "3");
+    CliRun first = cli("ls", "work", "--status", "SUCCEEDED", "--limit", "2");
     assertEquals(0, first.code(), first.toString());
     String more = first.out().lines().filter(l -> l.startsWith("More: ")).findFirst().orElseThrow();
+    // The hint keeps the filters: the cursor alone would list every status on the next page.
+    assertTrue(more.startsWith("More: rebound ls work --status SUCCEEDED --limit 2 --after "), more);
     String cursor = more.substring(more.lastIndexOf(' ') + 1);
-    CliRun second = cli("ls", "work", "--limit", "3", "--after", cursor);
-    assertEquals(3, second.out().lines().count(), second.toString());
+    CliRun second = cli("ls", "work", "--status", "SUCCEEDED", "--limit", "2", "--after", cursor);
+    // A header and the third succeeded item.
+    assertEquals(2, second.out().lines().count(), second.toString());
+    assertTrue(second.out().contains("SUCCEEDED"), second.toString());
   }
 
   @Test

@@ -246,11 +246,17 @@ class HttpApiTest {
     assertProblem(get("/v1/items/not-an-id/history"), 404);
     assertProblem(post("/v1/items/00000000-0000-0000-0000-000000000000/cancel", null), 404);
     assertProblem(get("/v1/nothing-here"), 404);
+    // Not a 405 for "use GET": the dashboard's GET routes must not claim every path.
+    assertProblem(post("/v1/nothing-here", "{}"), 404);
+    assertProblem(post("/nothing-here", "{}"), 404);
   }
 
   @Test
   void wrongMethodIs405() throws Exception {
-    assertProblem(call("DELETE", "/v1/queues/work/items", null), 405);
+    Answer wrong = call("DELETE", "/v1/queues/work/items", null);
+    assertProblem(wrong, 405);
+    assertEquals("use POST or GET", wrong.json().path("detail").asText());
+    assertEquals("use POST", call("PUT", "/v1/items/00000000-0000-0000-0000-000000000000/cancel", null).json().path("detail").asText());
   }
 
   @Test
