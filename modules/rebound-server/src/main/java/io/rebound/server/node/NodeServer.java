@@ -7,6 +7,9 @@ import io.rebound.core.handler.Handlers;
 import io.rebound.server.handlers.HttpHandler;
 import io.rebound.server.handlers.ProcessHandler;
 import io.rebound.server.http.HttpApi;
+import io.rebound.server.security.AuthSettings;
+import io.rebound.server.security.RateLimitSettings;
+import io.rebound.server.security.RateLimiter;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -50,12 +53,17 @@ public final class NodeServer implements AutoCloseable {
     if (maxPayload < 1 || maxBatch < 1) {
       throw new ReboundConfigException(maxPayload < 1 ? "rebound.http.max-payload" : "rebound.http.max-batch", "must be positive");
     }
+    AuthSettings auth = AuthSettings.from(resolved);
+    auth.checkBinding(host);
+    RateLimitSettings rateLimit = RateLimitSettings.from(resolved);
     Rebound rebound = Rebound.start(resolved, Map.of(), handlerTypes());
     String step = "bind the HTTP API on " + host + ":" + port;
     try {
-      HttpApi api = new HttpApi(rebound, maxPayload, maxBatch);
+      HttpApi api = new HttpApi(rebound, maxPayload, maxBatch, auth, new RateLimiter(rateLimit));
       ServerBinding binding = Http.get(rebound.system())
           .newServerAt(host, port)
+          // The peer's address, for the rate limit of an open API.
+          .adaptSettings(s -> s.withRemoteAddressAttribute(true))
           .bind(api.route())
           .toCompletableFuture()
           .get(30, TimeUnit.SECONDS)
