@@ -305,7 +305,7 @@ public final class HttpApi extends AllDirectives {
       try {
         node = Json.MAPPER.readTree(text);
       } catch (JsonProcessingException e) {
-        return complete(problem(Problem.malformed("the body is not valid JSON: " + e.getOriginalMessage())));
+        return complete(problem(Problem.malformed(notJson(e))));
       }
       if (node == null || node.isMissingNode()) {
         return complete(problem(Problem.malformed("the body is empty")));
@@ -323,9 +323,15 @@ public final class HttpApi extends AllDirectives {
       try {
         return inner.apply(Json.MAPPER.readTree(text));
       } catch (JsonProcessingException e) {
-        return complete(problem(Problem.malformed("the body is not valid JSON: " + e.getOriginalMessage())));
+        return complete(problem(Problem.malformed(notJson(e))));
       }
     }));
+  }
+
+  /** Where the JSON broke, without the parser's own text (it quotes the body and names internals). */
+  static String notJson(JsonProcessingException e) {
+    var at = e.getLocation();
+    return "the body is not valid JSON" + (at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
   }
 
   private Route respond(CompletionStage<HttpResponse> response) {
