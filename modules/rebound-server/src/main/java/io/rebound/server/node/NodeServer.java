@@ -10,6 +10,11 @@ import io.rebound.server.http.HttpApi;
 import io.rebound.server.security.AuthSettings;
 import io.rebound.server.security.RateLimitSettings;
 import io.rebound.server.security.RateLimiter;
+import io.rebound.server.security.TlsSettings;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import org.apache.pekko.http.javadsl.ConnectionContext;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -23,8 +28,10 @@ public final class NodeServer implements AutoCloseable {
   private final Rebound rebound;
   private final ServerBinding binding;
   private final String managementUrl;
+  private final boolean https;
 
-  private NodeServer(Rebound rebound, ServerBinding binding, String managementUrl) {
+  private NodeServer(Rebound rebound, ServerBinding binding, String managementUrl, boolean https) {
+    this.https = https;
     this.rebound = rebound;
     this.binding = binding;
     this.managementUrl = managementUrl;
@@ -56,12 +63,16 @@ public final class NodeServer implements AutoCloseable {
     AuthSettings auth = AuthSettings.from(resolved);
     auth.checkBinding(host);
     RateLimitSettings rateLimit = RateLimitSettings.from(resolved);
+    Optional<SSLContext> tls = TlsSettings.from(resolved);
     Rebound rebound = Rebound.start(resolved, Map.of(), handlerTypes());
     String step = "bind the HTTP API on " + host + ":" + port;
     try {
       HttpApi api = new HttpApi(rebound, maxPayload, maxBatch, auth, new RateLimiter(rateLimit));
-      ServerBinding binding = Http.get(rebound.system())
-          .newServerAt(host, port)
+      ServerBuilder server = Http.get(rebound.system()).newServerAt(host, port);
+      if (tls.isPresent()) {
+        server = server.enableHttps(ConnectionContext.httpsServer(tls.get()));
+      }
+      ServerBinding binding = server
           // The peer's address, for the rate limit of an open API.
           .adaptSettings(s -> s.withRemoteAddressAttribute(true))
           .bind(api.route())
@@ -72,7 +83,7 @@ public final class NodeServer implements AutoCloseable {
       step = "start Pekko Management on port " + resolved.getInt("pekko.management.http.port");
       String management = PekkoManagement.get(Adapter.toClassic(rebound.system())).start()
           .toCompletableFuture().get(30, TimeUnit.SECONDS).toString();
-      return new NodeServer(rebound, binding, management);
+      return new NodeServer(rebound, binding, management, tls.isPresent());
     } catch (Exception e) {
       rebound.close();
       throw new IllegalStateException("cannot " + step + ": " + rootMessage(e), e);
@@ -94,7 +105,7 @@ public final class NodeServer implements AutoCloseable {
   }
 
   public String url() {
-    return "http://" + binding.localAddress().getHostString() + ":" + port();
+    return (https ? "https://" : "http://") + binding.localAddress().getHostString() + ":" + port();
   }
 
   @Override
