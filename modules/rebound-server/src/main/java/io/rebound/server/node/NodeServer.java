@@ -73,8 +73,10 @@ public final class NodeServer implements AutoCloseable {
         server = server.enableHttps(ConnectionContext.httpsServer(tls.get()));
       }
       ServerBinding binding = server
-          // The peer's address, for the rate limit of an open API.
-          .adaptSettings(s -> s.withRemoteAddressAttribute(true))
+          // The peer's address, for the rate limit of an open API; no warnings that quote an
+          // illegal header's value, which for Authorization would log a token.
+          .adaptSettings(s -> s.withRemoteAddressAttribute(true)
+              .withParserSettings(s.getParserSettings().withIllegalHeaderWarnings(false)))
           .bind(api.route())
           .toCompletableFuture()
           .get(30, TimeUnit.SECONDS)
