@@ -2,6 +2,7 @@ package io.rebound.core;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.rebound.core.crypto.Encryption;
 import io.rebound.api.JobHandler;
 import io.rebound.api.RetryPolicy;
 import io.rebound.core.config.QueueSettings;
@@ -153,8 +154,9 @@ public final class Rebound implements AutoCloseable {
         "pekko-persistence-jdbc.shared-databases.rebound.db.driver", dialect.driver,
         "pekko-persistence-jdbc.shared-databases.rebound.profile", dialect.slickProfile,
         "pekko.projection.jdbc.dialect", dialect == Schema.Dialect.H2 ? "h2-dialect" : "postgres-dialect"));
+    Config encryption = Encryption.pekkoConfig(resolved);
     QuietProjectionStops.install();
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, db.withFallback(resolved));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, db.withFallback(encryption).withFallback(resolved));
     try {
       return boot(system, settings, indexSettings, resolvedHandlers, url, user, password);
     } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.rebound.core.index;
 
+import io.rebound.core.crypto.Encryption;
 import io.rebound.core.item.ItemEntity;
 import io.rebound.core.item.ItemTags;
 import java.util.List;
@@ -55,16 +56,23 @@ public final class IndexProjection {
             ProjectionId.of(NAME, tag),
             EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag),
             db::session,
-            Handler::new,
+            () -> new Handler(Encryption.enabled(system.settings().config())),
             system)
         .withGroup(settings.groupSize(), settings.groupWithin());
   }
 
   /** Writes one group of events in the projection's transaction. */
   static final class Handler extends JdbcHandler<List<EventEnvelope<ItemEntity.Event>>, IndexSession> {
+    private final boolean redactErrors;
+
+    /** @param redactErrors encryption at rest is on: error messages stay out of the table */
+    Handler(boolean redactErrors) {
+      this.redactErrors = redactErrors;
+    }
+
     @Override
     public void process(IndexSession session, List<EventEnvelope<ItemEntity.Event>> envelopes) throws Exception {
-      IndexUpdates updates = new IndexUpdates();
+      IndexUpdates updates = new IndexUpdates(redactErrors);
       for (EventEnvelope<ItemEntity.Event> env : envelopes) {
         updates.add(idOf(env.persistenceId()), env.event());
       }

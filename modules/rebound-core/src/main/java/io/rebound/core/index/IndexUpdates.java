@@ -1,5 +1,6 @@
 package io.rebound.core.index;
 
+import io.rebound.core.crypto.Encryption;
 import io.rebound.core.item.ItemEntity;
 import io.rebound.core.item.ItemStatus;
 import java.sql.Connection;
@@ -35,6 +36,19 @@ final class IndexUpdates {
   }
 
   private final Map<String, Change> changes = new LinkedHashMap<>();
+  private final boolean redactErrors;
+
+  IndexUpdates() {
+    this(false);
+  }
+
+  /**
+   * @param redactErrors encryption at rest is on: last_error gets a fixed text, since handler
+   *     messages may quote the payload (the kind is still stored, the item has the message)
+   */
+  IndexUpdates(boolean redactErrors) {
+    this.redactErrors = redactErrors;
+  }
 
   /** Adds one event of the item with this id. */
   void add(String id, ItemEntity.Event event) {
@@ -44,7 +58,11 @@ final class IndexUpdates {
       change.columns.clear();
       change.whole = true;
     }
-    change.columns.putAll(columns(event));
+    Map<String, Object> columns = columns(event);
+    if (redactErrors && columns.get("last_error") != null) {
+      columns.put("last_error", Encryption.REDACTED_ERROR);
+    }
+    change.columns.putAll(columns);
   }
 
   boolean isEmpty() {

@@ -32,9 +32,18 @@ final class NodeClient {
 
   private final String base;
   private final HttpClient http;
+  private final String token;
 
   /** @throws IllegalArgumentException when the URL is not an http(s) URL with a host */
   NodeClient(String url) {
+    this(url, null);
+  }
+
+  /**
+   * @param token the bearer token sent with every request, or null for none
+   * @throws IllegalArgumentException when the URL is not an http(s) URL with a host
+   */
+  NodeClient(String url, String token) {
     String u = url == null ? "" : url.trim();
     while (u.endsWith("/")) {
       u = u.substring(0, u.length() - 1);
@@ -49,6 +58,7 @@ final class NodeClient {
       throw new IllegalArgumentException("'" + url + "' is not an http:// or https:// URL with a host");
     }
     this.base = u;
+    this.token = token == null || token.isBlank() ? null : token.strip();
     // HTTP/1.1: the node speaks it, and an h2c upgrade attempt only costs a round trip.
     this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT).build();
   }
@@ -76,6 +86,9 @@ final class NodeClient {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
         .timeout(REQUEST_TIMEOUT)
         .header("Accept", "application/json, application/problem+json");
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
     if (body == null) {
       request.method(method, HttpRequest.BodyPublishers.noBody());
     } else {
@@ -92,6 +105,9 @@ final class NodeClient {
       throw new CliException(unreachable(e));
     }
     String text = response.body();
+    if (response.statusCode() == 401) {
+      throw new CliException(problem(401, text, fieldNames) + " (pass --token or set REBOUND_TOKEN)");
+    }
     if (response.statusCode() / 100 != 2) {
       throw new CliException(problem(response.statusCode(), text, fieldNames));
     }

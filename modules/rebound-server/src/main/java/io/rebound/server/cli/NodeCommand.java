@@ -20,7 +20,7 @@ abstract class NodeCommand implements Callable<Integer> {
 
   NodeClient client() {
     try {
-      return new NodeClient(node.url);
+      return new NodeClient(node.url, node.token);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "Invalid value for option '--url': " + e.getMessage());
     }

@@ -25,6 +25,11 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import io.rebound.server.security.AuthSettings;
+import io.rebound.server.security.RateLimitSettings;
+import io.rebound.server.security.RateLimiter;
+import io.rebound.server.security.Role;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
@@ -53,48 +58,72 @@ public final class HttpApi extends AllDirectives {
   private final Rebound node;
   private final long maxPayload;
   private final int maxBatch;
+  private final Access access;
+
+  /** An open API without a rate limit, as on loopback in tests. */
+  public HttpApi(Rebound node, long maxPayload, int maxBatch) {
+    this(node, maxPayload, maxBatch, AuthSettings.open(), new RateLimiter(RateLimitSettings.off()));
+  }
 
   /**
    * @param maxPayload the largest payload accepted, in bytes of JSON
    * @param maxBatch the most items one batch call may carry
+   * @param auth the tokens; none leaves the API open
+   * @param limiter the per-caller rate limit
    */
-  public HttpApi(Rebound node, long maxPayload, int maxBatch) {
+  public HttpApi(Rebound node, long maxPayload, int maxBatch, AuthSettings auth, RateLimiter limiter) {
     this.node = node;
     this.maxPayload = maxPayload;
     this.maxBatch = maxBatch;
+    this.access = new Access(auth, limiter);
   }
 
   public Route route() {
+    // The dashboard's files hold no data and a browser cannot send a bearer token for a page
+    // load, so they are served before authentication; the page sends the token on its API calls.
     return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
-        concat(new DashboardRoutes().route(), new MetricsRoutes(node).route(), pathPrefix("v1", () -> concat(
-            pathPrefix("queues", () -> concat(
-                pathEndOrSingleSlash(() -> get(this::queues)),
-                pathPrefix(segment(), queue -> concat(
-                    path("items", () -> concat(
-                        post(() -> body(singleLimit(), b -> enqueue(queue, b))),
-                        get(() -> parameterMap(params -> list(queue, params))))),
-                    path("stats", () -> get(() -> stats(queue))),
-                    path(segment("dead-letters").slash("redrive"), () -> post(() -> optionalBody(b -> redriveDeadLetters(queue, b)))),
-                    path(segment("items").slash("batch"), () -> post(() -> body(batchLimit(), b -> batch(queue, b)))),
-                    path("pause", () -> post(() -> pause(queue, true))),
-                    path("resume", () -> post(() -> pause(queue, false))))))),
-            path("alerts", () -> get(this::alerts)),
-            pathPrefix("tools", () -> concat(
-                pathEndOrSingleSlash(() -> get(this::tools)),
-                pathPrefix(segment(), tool -> concat(
-                    path("parked", () -> get(() -> parameterOptional("limit", limit -> parked(tool, limit)))),
-                    path("release", () -> post(() -> respond(node.releaseParked(tool).thenApply(n -> {
-                      ObjectNode o = Json.MAPPER.createObjectNode();
-                      o.put("tool", tool);
-                      o.put("releasing", n);
-                      return ok(o);
-                    })))))))),
-            pathPrefix("items", () -> pathPrefix(segment(), id -> concat(
-                pathEnd(() -> get(() -> respond(node.status(id).thenApply(v -> ok(Json.item(
-                    v.orElseThrow(() -> new ItemNotFoundException(id)))))))),
-                path("history", () -> get(() -> respond(node.history(id).thenApply(h -> ok(Json.history(h)))))),
-                path("cancel", () -> post(() -> respond(node.cancel(id).thenApply(v -> ok(Json.item(v)))))),
-                path("redrive", () -> post(() -> respond(node.redrive(id).thenApply(v -> ok(Json.item(v))))))))))))));
+        concat(new DashboardRoutes().route(), access.authenticated(this::routes))));
+  }
+
+  /** Every route with the role it needs; docs/SECURITY.md lists them. */
+  private Route routes(Access.Caller c) {
+    return concat(new MetricsRoutes(node).route(c, access), pathPrefix("v1", () -> concat(
+        pathPrefix("queues", () -> concat(
+            pathEndOrSingleSlash(() -> get(() -> viewer(c, this::queues))),
+            pathPrefix(segment(), queue -> concat(
+                path("items", () -> concat(
+                    post(() -> producer(c, () -> body(singleLimit(), b -> enqueue(queue, b)))),
+                    get(() -> viewer(c, () -> parameterMap(params -> list(queue, params)))))),
+                path("stats", () -> get(() -> viewer(c, () -> stats(queue)))),
+                path(segment("dead-letters").slash("redrive"), () -> post(() -> operator(c, () -> optionalBody(b -> redriveDeadLetters(queue, b))))),
+                path(segment("items").slash("batch"), () -> post(() -> producer(c, () -> body(batchLimit(), b -> batch(queue, b))))),
+                path("pause", () -> post(() -> operator(c, () -> pause(queue, true)))),
+                path("resume", () -> post(() -> operator(c, () -> pause(queue, false)))))))),
+        path("alerts", () -> get(() -> viewer(c, this::alerts))),
+        pathPrefix("tools", () -> concat(
+            pathEndOrSingleSlash(() -> get(() -> viewer(c, this::tools))),
+            pathPrefix(segment(), tool -> concat(
+                path("parked", () -> get(() -> viewer(c, () -> parameterOptional("limit", limit -> parked(tool, limit))))),
+                path("release", () -> post(() -> operator(c, () -> release(tool)))))))),
+        pathPrefix("items", () -> pathPrefix(segment(), id -> concat(
+            pathEnd(() -> get(() -> viewer(c, () -> respond(node.status(id).thenApply(v -> ok(Json.item(
+                v.orElseThrow(() -> new ItemNotFoundException(id))))))))),
+            path("history", () -> get(() -> viewer(c, () -> respond(node.history(id).thenApply(h ->
+                ok(Json.history(h, c.role().allows(Role.OPERATOR)))))))),
+            path("cancel", () -> post(() -> operator(c, () -> respond(node.cancel(id).thenApply(v -> ok(Json.item(v))))))),
+            path("redrive", () -> post(() -> operator(c, () -> respond(node.redrive(id).thenApply(v -> ok(Json.item(v)))))))))))));
+  }
+
+  private Route viewer(Access.Caller c, Supplier<Route> inner) {
+    return access.allow(c, Role.VIEWER, inner);
+  }
+
+  private Route producer(Access.Caller c, Supplier<Route> inner) {
+    return access.allow(c, Role.PRODUCER, inner);
+  }
+
+  private Route operator(Access.Caller c, Supplier<Route> inner) {
+    return access.allow(c, Role.OPERATOR, inner);
   }
 
   // ---- endpoints --------------------------------------------------------------------------
@@ -168,6 +197,15 @@ public final class HttpApi extends AllDirectives {
     }
     // The dispatcher handles messages in order, so the stats already show the change.
     return respond(node.dispatcherStats().thenApply(stats -> ok(Json.queue(q, paused(stats, queue)))));
+  }
+
+  private Route release(String tool) {
+    return respond(node.releaseParked(tool).thenApply(n -> {
+      ObjectNode o = Json.MAPPER.createObjectNode();
+      o.put("tool", tool);
+      o.put("releasing", n);
+      return ok(o);
+    }));
   }
 
   private Route tools() {
@@ -269,7 +307,7 @@ public final class HttpApi extends AllDirectives {
       try {
         node = Json.MAPPER.readTree(text);
       } catch (JsonProcessingException e) {
-        return complete(problem(Problem.malformed("the body is not valid JSON: " + e.getOriginalMessage())));
+        return complete(problem(Problem.malformed(notJson(e))));
       }
       if (node == null || node.isMissingNode()) {
         return complete(problem(Problem.malformed("the body is empty")));
@@ -287,9 +325,15 @@ public final class HttpApi extends AllDirectives {
       try {
         return inner.apply(Json.MAPPER.readTree(text));
       } catch (JsonProcessingException e) {
-        return complete(problem(Problem.malformed("the body is not valid JSON: " + e.getOriginalMessage())));
+        return complete(problem(Problem.malformed(notJson(e))));
       }
     }));
+  }
+
+  /** Where the JSON broke, without the parser's own text (it quotes the body and names internals). */
+  static String notJson(JsonProcessingException e) {
+    var at = e.getLocation();
+    return "the body is not valid JSON" + (at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
   }
 
   private Route respond(CompletionStage<HttpResponse> response) {

@@ -119,7 +119,8 @@ final class Json {
     return n;
   }
 
-  static ObjectNode history(List<HistoryEntry> entries) {
+  /** @param stackTraces whether to include handler stack traces (operators only: they show internals) */
+  static ObjectNode history(List<HistoryEntry> entries, boolean stackTraces) {
     ObjectNode n = MAPPER.createObjectNode();
     ArrayNode events = n.putArray("events");
     for (HistoryEntry e : entries) {
@@ -131,7 +132,12 @@ final class Json {
       } else {
         o.put("attempt", e.attempt());
       }
-      e.details().forEach((k, val) -> o.set(k, MAPPER.valueToTree(val instanceof Enum<?> en ? en.name() : val)));
+      e.details().forEach((k, val) -> {
+        if (!stackTraces && k.equals("stackTrace")) {
+          return;
+        }
+        o.set(k, MAPPER.valueToTree(val instanceof Enum<?> en ? en.name() : val));
+      });
     }
     return n;
   }

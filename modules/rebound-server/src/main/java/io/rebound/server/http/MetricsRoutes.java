@@ -11,6 +11,7 @@ import io.rebound.core.metrics.MetricsSnapshot;
 import io.rebound.core.metrics.Outcome;
 import io.rebound.core.metrics.QueueFigures;
 import io.rebound.core.metrics.RecentFailure;
+import io.rebound.server.security.Role;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -34,14 +35,15 @@ final class MetricsRoutes extends AllDirectives {
     this.node = node;
   }
 
-  Route route() {
+  /** Both need the viewer role when tokens are configured (Prometheus: a bearer token). */
+  Route route(Access.Caller caller, Access access) {
     return concat(
-        path("metrics", () -> get(() -> complete(
-            HttpResponse.create().withStatus(StatusCodes.OK).withEntity(PROMETHEUS_TEXT, node.metrics().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8))))),
-        path(segment("v1").slash("metrics"), () -> get(() -> completeWithFuture(node.metrics().snapshot()
+        path("metrics", () -> get(() -> access.allow(caller, Role.VIEWER, () -> complete(
+            HttpResponse.create().withStatus(StatusCodes.OK).withEntity(PROMETHEUS_TEXT, node.metrics().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)))))),
+        path(segment("v1").slash("metrics"), () -> get(() -> access.allow(caller, Role.VIEWER, () -> completeWithFuture(node.metrics().snapshot()
             .thenApply(s -> HttpResponse.create().withStatus(StatusCodes.OK)
                 .withEntity(ContentTypes.APPLICATION_JSON, Json.bytes(json(s))))
-            .exceptionally(e -> HttpApi.problem(HttpApi.problemOf(e)))))));
+            .exceptionally(e -> HttpApi.problem(HttpApi.problemOf(e))))))));
   }
 
   static ObjectNode json(MetricsSnapshot s) {

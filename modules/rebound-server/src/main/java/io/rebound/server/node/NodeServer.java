@@ -7,6 +7,14 @@ import io.rebound.core.handler.Handlers;
 import io.rebound.server.handlers.HttpHandler;
 import io.rebound.server.handlers.ProcessHandler;
 import io.rebound.server.http.HttpApi;
+import io.rebound.server.security.AuthSettings;
+import io.rebound.server.security.RateLimitSettings;
+import io.rebound.server.security.RateLimiter;
+import io.rebound.server.security.TlsSettings;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import org.apache.pekko.http.javadsl.ConnectionContext;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -20,8 +28,10 @@ public final class NodeServer implements AutoCloseable {
   private final Rebound rebound;
   private final ServerBinding binding;
   private final String managementUrl;
+  private final boolean https;
 
-  private NodeServer(Rebound rebound, ServerBinding binding, String managementUrl) {
+  private NodeServer(Rebound rebound, ServerBinding binding, String managementUrl, boolean https) {
+    this.https = https;
     this.rebound = rebound;
     this.binding = binding;
     this.managementUrl = managementUrl;
@@ -50,12 +60,23 @@ public final class NodeServer implements AutoCloseable {
     if (maxPayload < 1 || maxBatch < 1) {
       throw new ReboundConfigException(maxPayload < 1 ? "rebound.http.max-payload" : "rebound.http.max-batch", "must be positive");
     }
+    AuthSettings auth = AuthSettings.from(resolved);
+    auth.checkBinding(host);
+    RateLimitSettings rateLimit = RateLimitSettings.from(resolved);
+    Optional<SSLContext> tls = TlsSettings.from(resolved);
     Rebound rebound = Rebound.start(resolved, Map.of(), handlerTypes());
     String step = "bind the HTTP API on " + host + ":" + port;
     try {
-      HttpApi api = new HttpApi(rebound, maxPayload, maxBatch);
-      ServerBinding binding = Http.get(rebound.system())
-          .newServerAt(host, port)
+      HttpApi api = new HttpApi(rebound, maxPayload, maxBatch, auth, new RateLimiter(rateLimit));
+      ServerBuilder server = Http.get(rebound.system()).newServerAt(host, port);
+      if (tls.isPresent()) {
+        server = server.enableHttps(ConnectionContext.httpsServer(tls.get()));
+      }
+      ServerBinding binding = server
+          // The peer's address, for the rate limit of an open API; no warnings that quote an
+          // illegal header's value, which for Authorization would log a token.
+          .adaptSettings(s -> s.withRemoteAddressAttribute(true)
+              .withParserSettings(s.getParserSettings().withIllegalHeaderWarnings(false)))
           .bind(api.route())
           .toCompletableFuture()
           .get(30, TimeUnit.SECONDS)
@@ -64,7 +85,7 @@ public final class NodeServer implements AutoCloseable {
       step = "start Pekko Management on port " + resolved.getInt("pekko.management.http.port");
       String management = PekkoManagement.get(Adapter.toClassic(rebound.system())).start()
           .toCompletableFuture().get(30, TimeUnit.SECONDS).toString();
-      return new NodeServer(rebound, binding, management);
+      return new NodeServer(rebound, binding, management, tls.isPresent());
     } catch (Exception e) {
       rebound.close();
       throw new IllegalStateException("cannot " + step + ": " + rootMessage(e), e);
@@ -86,7 +107,7 @@ public final class NodeServer implements AutoCloseable {
   }
 
   public String url() {
-    return "http://" + binding.localAddress().getHostString() + ":" + port();
+    return (https ? "https://" : "http://") + binding.localAddress().getHostString() + ":" + port();
   }
 
   @Override

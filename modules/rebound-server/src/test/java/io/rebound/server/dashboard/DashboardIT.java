@@ -155,6 +155,30 @@ class DashboardIT {
     screenshot("item");
   }
 
+  @Test
+  void asksForATokenWhenTheApiNeedsOneAndThenShowsTheQueues() throws Exception {
+    String token = "dashboard-viewer-token-0123456789";
+    try (NodeServer secured = NodeServer.start(ConfigFactory.parseString("""
+        rebound.data-dir = "%s"
+        rebound.http.port = 0
+        rebound.http.auth.tokens = [{ token = "%s", role = viewer }]
+        pekko.management.http.port = 0
+        pekko.coordinated-shutdown.exit-jvm = off
+        rebound.queues.secret { handler.type = simulated }
+        """.formatted(dir.resolve("secured").toString().replace("\\", "/"), token)))) {
+      browser.get(secured.url() + "/");
+      WebElement field = new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+        WebElement f = d.findElement(By.id("token"));
+        return f.isDisplayed() ? f : null;
+      });
+      assertTrue(browser.findElements(By.cssSelector("[data-testid='count-secret-PENDING']")).isEmpty(), "nothing shown without a token");
+      field.sendKeys(token);
+      browser.findElement(By.cssSelector("#token-form button")).click();
+      assertEquals("0", waitForText(By.cssSelector("[data-testid='count-secret-PENDING']"), "0"));
+      screenshot("token");
+    }
+  }
+
   // ---- helpers ----------------------------------------------------------------------------
 
   /** Waits until the element shows the expected text (the page refreshes every 2s); returns what it shows. */
