@@ -157,7 +157,8 @@ public final class Rebound implements AutoCloseable {
     database.ensureJournal();
     // The projections' offset tables are created by pekko-projection, which needs an actor system;
     // a local one will do (it joins no cluster).
-    Config local = ConfigFactory.parseMap(Map.of("pekko.actor.provider", "local", "pekko.loglevel", "WARNING"));
+    Config local = ConfigFactory.parseMap(Map.of("pekko.actor.provider", "local", "pekko.loglevel", "WARNING",
+        "pekko.coordinated-shutdown.exit-jvm", "off"));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME + "-migrate",
         local.withFallback(database.pekkoConfig()).withFallback(resolved));
     try (IndexDatabase indexDb = new IndexDatabase(database.url(), database.user(), database.password(), 1,
