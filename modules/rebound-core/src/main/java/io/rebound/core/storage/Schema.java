@@ -104,12 +104,14 @@ public final class Schema {
     }
   }
 
-  private static String ddl(Dialect d) {
+  static String ddl(Dialect d) {
     try (InputStream in = Schema.class.getClassLoader().getResourceAsStream(d.ddl)) {
       if (in == null) {
         throw new IllegalStateException("pekko-persistence-jdbc's " + d.ddl + " is not on the classpath");
       }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      // CREATE INDEX CONCURRENTLY waits for every open transaction, among them another node's
+      // wait for the schema lock that this one holds: a deadlock. The tables are new and empty.
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("CREATE INDEX CONCURRENTLY", "CREATE INDEX");
     } catch (IOException e) {
       throw new IllegalStateException("cannot read " + d.ddl, e);
     }
