@@ -116,7 +116,9 @@ class ClusterIT {
 
       List<String> ids;
       try (Producer producer = new Producer(cluster::alive, 100, Duration.ofMillis(100))) {
+        long loaded = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (producer.enqueued() < 1000) {
+          assertTrue(System.nanoTime() < loaded, "only " + producer.enqueued() + " items enqueued in 120s");
           Thread.sleep(100);
         }
         cluster.start(2);

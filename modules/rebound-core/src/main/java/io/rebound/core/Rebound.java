@@ -152,7 +152,6 @@ public final class Rebound implements AutoCloseable {
   public static String migrate(Config config) {
     Config resolved = withDefaults(config);
     ReboundSettings settings = ReboundSettings.from(resolved);
-    IndexSettings indexSettings = IndexSettings.from(resolved);
     Database database = Database.of(settings, resolved);
     database.ensureJournal();
     // The projections' offset tables are created by pekko-projection, which needs an actor system;
