@@ -79,6 +79,17 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--set", description = "Extra HOCON for the node, e.g. --set jdbc-journal.parallelism=8 (repeatable).")
   List<String> overrides = new ArrayList<>();
 
+  @Option(names = "--database-url", paramLabel = "JDBC_URL",
+      description = "Run on this database (e.g. jdbc:postgresql://127.0.0.1:5432/bench) instead of a fresh H2 file; its Rebound tables are emptied before each run.")
+  String databaseUrl;
+
+  @Option(names = "--database-user", defaultValue = "postgres", description = "User of --database-url (default: ${DEFAULT-VALUE}).")
+  String databaseUser;
+
+  @Option(names = "--nodes", defaultValue = "1",
+      description = "Nodes of one cluster, all in this JVM on loopback (each with the given concurrency); > 1 needs --database-url (default: ${DEFAULT-VALUE}).")
+  int nodes;
+
   @Option(names = "--data-root", description = "Where the temporary data dirs go (default: java.io.tmpdir).")
   Path dataRoot;
 
@@ -99,8 +110,11 @@ public final class Bench implements Callable<Integer> {
       case "W2" -> List.of(Workload.W2);
       default -> throw new CommandLine.ParameterException(new CommandLine(this), "--workload must be W1, W2 or all, was " + workload);
     };
-    if (concurrency < 1 || repeat < 1 || (items != null && items < 1) || maxInFlight < 0) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--concurrency, --repeat and --items must be >= 1, --max-in-flight >= 0");
+    if (concurrency < 1 || repeat < 1 || (items != null && items < 1) || maxInFlight < 0 || nodes < 1) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--concurrency, --repeat, --nodes and --items must be >= 1, --max-in-flight >= 0");
+    }
+    if (nodes > 1 && databaseUrl == null) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--nodes > 1 needs a shared --database-url (PostgreSQL)");
     }
     Path root = dataRoot != null ? dataRoot : Path.of(System.getProperty("java.io.tmpdir"));
     Files.createDirectories(root);
@@ -114,8 +128,9 @@ public final class Bench implements Callable<Integer> {
       // Pekko's javadsl ask returns (Scala's FutureConverters) run every callback async.
       System.out.println("note: ForkJoinPool.commonPool parallelism <= 1: CompletableFuture *Async stages without an executor start a thread each");
     }
-    System.out.printf(Locale.ROOT, "config concurrency=%d maxInFlight=%s overrides=%s%n",
-        concurrency, maxInFlight == 0 ? "unbounded" : Integer.toString(maxInFlight), overrides);
+    System.out.printf(Locale.ROOT, "config concurrency=%d maxInFlight=%s nodes=%d database=%s overrides=%s%n",
+        concurrency, maxInFlight == 0 ? "unbounded" : Integer.toString(maxInFlight), nodes,
+        databaseUrl == null ? "H2 file" : databaseUrl, overrides);
 
     HeapSampler heap = new HeapSampler();
     boolean allOk = true;
@@ -171,19 +186,26 @@ public final class Bench implements Callable<Integer> {
             "  retry { initial = 0ms, jitter = none, max-attempts = 5 }",
             "}")));
 
+    if (databaseUrl != null) {
+      BenchCluster.emptyTables(databaseUrl, databaseUser);
+      config = ConfigFactory.parseString("rebound.database { url = \"" + databaseUrl + "\", user = \"" + databaseUser + "\" }")
+          .withFallback(config);
+    }
+
     System.gc();
     heap.reset();
     long gcBefore = gcMillis();
     long startT = System.nanoTime();
-    Rebound node;
+    BenchCluster cluster;
     try {
-      node = Rebound.start(config, Map.of(queue, handler));
+      cluster = BenchCluster.start(nodes, config, Map.of(queue, handler));
     } catch (RuntimeException e) {
       if (!keepData) {
         deleteRecursively(dir);
       }
       throw e;
     }
+    Rebound node = cluster.first();
     long startMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startT);
     Tracker tracker = new Tracker(n, w == Workload.W1 ? 1 : 3);
     Result r = new Result(w, n);
@@ -191,7 +213,7 @@ public final class Bench implements Callable<Integer> {
     int enqueueErrorCount;
     Throwable firstEnqueueError;
     try {
-      node.onTransition(tracker::accept);
+      cluster.all().forEach(member -> member.onTransition(tracker::accept));
 
       // ---- enqueue everything, as fast as the replies allow ----
       EnqueueRequest request = EnqueueRequest.builder("{}").build(); // immutable, no key: a new item each time
@@ -209,7 +231,7 @@ public final class Bench implements Callable<Integer> {
         if (inFlight != null) {
           inFlight.acquireUninterruptibly();
         }
-        CompletionStage<?> reply = node.enqueue(queue, request);
+        CompletionStage<?> reply = cluster.next().enqueue(queue, request);
         reply.whenComplete((ok, e) -> {
           if (e != null) {
             enqueueErrors.incrementAndGet();
@@ -272,7 +294,7 @@ public final class Bench implements Callable<Integer> {
         r.indexLagMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1);
       }
     } finally {
-      node.close();
+      cluster.close();
       if (!keepData) {
         deleteRecursively(dir);
       }
@@ -320,7 +342,8 @@ public final class Bench implements Callable<Integer> {
       this.expectedAttempts = expectedAttempts;
     }
 
-    void accept(io.rebound.core.item.ItemTransition t) {
+    /** Synchronized: with several nodes, each one's listener calls it from its own actor thread. */
+    synchronized void accept(io.rebound.core.item.ItemTransition t) {
       switch (t.status()) {
         case SUCCEEDED -> {
           // Enqueue-to-done: createdAt is stamped by the item when it persists Enqueued, at is

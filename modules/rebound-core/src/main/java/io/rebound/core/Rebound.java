@@ -34,7 +34,6 @@ import io.rebound.core.tools.MissingMetadata;
 import io.rebound.core.tools.ToolHealth;
 import io.rebound.core.tools.ToolSupervisor;
 import io.rebound.core.tools.ToolView;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -135,33 +134,53 @@ public final class Rebound implements AutoCloseable {
     ReboundSettings settings = ReboundSettings.from(resolved);
     IndexSettings indexSettings = IndexSettings.from(resolved);
     Map<String, JobHandler> resolvedHandlers = types.resolve(handlers, settings.handlers());
-    String url = settings.effectiveDatabaseUrl();
-    Schema.Dialect dialect;
-    try {
-      dialect = Schema.Dialect.of(url);
-    } catch (IllegalArgumentException e) {
-      throw new ReboundConfigException("rebound.database.url", e.getMessage());
-    }
-    String user = resolved.getString("rebound.database.user");
-    String password = resolved.getString("rebound.database.password");
-    try {
-      Schema.ensure(url, user, password);
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot open the database at " + url + ": " + e.getMessage(), e);
-    }
-    Config db = ConfigFactory.parseMap(Map.of(
-        "pekko-persistence-jdbc.shared-databases.rebound.db.url", url,
-        "pekko-persistence-jdbc.shared-databases.rebound.db.driver", dialect.driver,
-        "pekko-persistence-jdbc.shared-databases.rebound.profile", dialect.slickProfile,
-        "pekko.projection.jdbc.dialect", dialect == Schema.Dialect.H2 ? "h2-dialect" : "postgres-dialect"));
+    Database database = Database.of(settings, resolved);
+    database.ensureJournal();
     Config encryption = Encryption.pekkoConfig(resolved);
     QuietProjectionStops.install();
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, db.withFallback(encryption).withFallback(resolved));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME,
+        database.pekkoConfig().withFallback(encryption).withFallback(resolved));
     try {
-      return boot(system, settings, indexSettings, resolvedHandlers, url, user, password);
+      return boot(system, settings, indexSettings, resolvedHandlers, database);
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
+    }
+  }
+
+  /**
+   * Creates every table a node needs (journal, snapshots, index, projection offsets) when missing,
+   * without starting a node: {@code rebound migrate}. Safe while nodes run.
+   *
+   * @return the database URL it migrated
+   */
+  public static String migrate(Config config) {
+    Config resolved = withDefaults(config);
+    ReboundSettings settings = ReboundSettings.from(resolved);
+    Database database = Database.of(settings, resolved);
+    database.ensureJournal();
+    // The projections' offset tables are created by pekko-projection, which needs an actor system;
+    // a local one will do (it joins no cluster).
+    Config local = ConfigFactory.parseMap(Map.of("pekko.actor.provider", "local", "pekko.loglevel", "WARNING",
+        "pekko.coordinated-shutdown.exit-jvm", "off"));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME + "-migrate",
+        local.withFallback(database.pekkoConfig()).withFallback(resolved));
+    try (IndexDatabase indexDb = new IndexDatabase(database.url(), database.user(), database.password(), 1,
+        system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher")))) {
+      createIndexTables(system, indexDb, database);
+      return database.url();
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().join();
+    }
+  }
+
+  private static void createIndexTables(ActorSystem<?> system, IndexDatabase indexDb, Database database) {
+    // Under the schema lock: CREATE TABLE IF NOT EXISTS still races on PostgreSQL when nodes start together.
+    try (Schema.Lock lock = database.lock()) {
+      IndexProjection.createTables(system, indexDb).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot create the index tables: " + e.getMessage(), e);
     }
   }
 
@@ -174,7 +193,7 @@ public final class Rebound implements AutoCloseable {
   }
 
   private static Rebound boot(ActorSystem<Void> system, ReboundSettings settings, IndexSettings indexSettings,
-      Map<String, JobHandler> handlers, String url, String user, String password) {
+      Map<String, JobHandler> handlers, Database database) {
     Cluster cluster = Cluster.get(system);
     CompletableFuture<Done> up = new CompletableFuture<>();
     org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(Done.getInstance()));
@@ -199,18 +218,15 @@ public final class Rebound implements AutoCloseable {
             tool -> sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool).tell(new MissingMetadata.ToolUp()), clock),
         "rebound-tools", Props.empty());
     // The read side: its own small pool, closed once the actor system is done with it.
-    IndexDatabase indexDb = new IndexDatabase(url, user, password, indexSettings.poolSize() + indexSettings.queryThreads(),
+    IndexDatabase indexDb = new IndexDatabase(database.url(), database.user(), database.password(),
+        indexSettings.poolSize() + indexSettings.queryThreads(),
         system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.index.query-dispatcher")));
     CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "rebound-close-index",
         () -> CompletableFuture.supplyAsync(() -> {
           indexDb.close();
           return Done.getInstance();
         }, system.executionContext()));
-    try {
-      IndexProjection.createTables(system, indexDb).toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot create the index tables: " + e.getMessage(), e);
-    }
+    createIndexTables(system, indexDb, database);
     IndexProjection.init(system, indexDb, indexSettings);
     ItemIndex index = new ItemIndex(indexDb);
     Alerts alerts = new Alerts(index, settings.queues(), indexSettings.alerts(), clock);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
 import io.rebound.api.ErrorKind;
 import io.rebound.core.item.HistoryEntry;
 import io.rebound.core.item.ItemStatus;
@@ -29,9 +30,14 @@ class EndToEndTest {
 
   @TempDir Path dir;
 
+  /** A node's config on the database under test: an H2 file here, PostgreSQL in {@link PostgresEndToEndTest}. */
+  protected Config config(String queues) {
+    return TestNodes.config(dir, queues);
+  }
+
   @Test
   void thousandMixedItemsAllReachTheRightTerminalStateWithTheRightAttempts() throws Exception {
-    try (Rebound node = Rebound.start(TestNodes.config(dir, QUEUES))) {
+    try (Rebound node = Rebound.start(config(QUEUES))) {
       // payload -> expected (status, attempts)
       Map<String, Object[]> expected = new LinkedHashMap<>();
       List<java.util.concurrent.CompletableFuture<EnqueueResult>> results = new ArrayList<>();
@@ -83,7 +89,7 @@ class EndToEndTest {
 
   @Test
   void enqueueIsIdempotentOnQueueAndKey() throws Exception {
-    try (Rebound node = Rebound.start(TestNodes.config(dir, QUEUES))) {
+    try (Rebound node = Rebound.start(config(QUEUES))) {
       EnqueueResult first = await(node.enqueue("work", EnqueueRequest.builder("{\"n\":1}").key("order-42").build()));
       EnqueueResult second = await(node.enqueue("work", EnqueueRequest.builder("{\"n\":2}").key("order-42").build()));
       assertTrue(first.created());
@@ -95,7 +101,7 @@ class EndToEndTest {
 
   @Test
   void callsDoNotStartAThreadEach() throws Exception {
-    try (Rebound node = Rebound.start(TestNodes.config(dir, QUEUES))) {
+    try (Rebound node = Rebound.start(config(QUEUES))) {
       for (int i = 0; i < 50; i++) {
         await(node.enqueue("work", EnqueueRequest.builder("{}").build()));
       }
@@ -120,7 +126,7 @@ class EndToEndTest {
   void aDeadLetterRedrivenTheMomentItLandsStillRunsAgain() throws Exception {
     // The item asks its shard to passivate as it is dead-lettered; a redrive handled before the
     // shard's stop used to revive it only to be stopped and forgotten.
-    try (Rebound node = Rebound.start(TestNodes.config(dir, QUEUES))) {
+    try (Rebound node = Rebound.start(config(QUEUES))) {
       node.onTransition(t -> {
         if (t.status() == ItemStatus.DEAD_LETTERED) {
           node.redrive(t.id());
@@ -148,7 +154,7 @@ class EndToEndTest {
           max-park = 1s
         }
         """;
-    try (Rebound node = Rebound.start(TestNodes.config(dir, queues))) {
+    try (Rebound node = Rebound.start(config(queues))) {
       String id = await(node.enqueue("flaky-tool",
           EnqueueRequest.builder("{\"fail\":100000,\"kind\":\"TOOL_UNAVAILABLE\"}").build())).item().id();
       ItemView v = TestNodes.awaitTerminal(node, List.of(id), Duration.ofSeconds(20)).get(id);

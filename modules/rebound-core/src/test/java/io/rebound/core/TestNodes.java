@@ -68,7 +68,9 @@ public final class TestNodes {
 
   /** Counts the items' events of one type straight from the journal table (the manifest is the class name). */
   public static int eventsInJournal(Rebound node, String eventClass) throws Exception {
-    try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(), "sa", "");
+    Config config = node.system().settings().config();
+    try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(),
+            config.getString("rebound.database.user"), config.getString("rebound.database.password"));
         ResultSet rs = c.createStatement().executeQuery(
             "SELECT COUNT(*) FROM \"event_journal\" WHERE \"event_ser_manifest\" LIKE '%$" + eventClass + "'")) {
       rs.next();

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     description = "A durable retry queue on Apache Pekko.",
     subcommands = {
         StartCommand.class,
+        io.rebound.server.node.MigrateCommand.class,
         DemoCommand.class,
         io.rebound.server.cli.EnqueueCommand.class,
         io.rebound.server.cli.StatusCommand.class,

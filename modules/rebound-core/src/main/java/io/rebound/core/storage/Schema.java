@@ -12,7 +12,9 @@ import java.sql.Statement;
 /**
  * Creates the journal and snapshot tables on start, from the DDL that pekko-persistence-jdbc ships
  * for the database in use. The shipped script is not idempotent (its unique index has no IF NOT
- * EXISTS), so it runs only when the journal table is missing.
+ * EXISTS), so it runs only when the journal table is missing. On PostgreSQL, nodes of a cluster
+ * start at once against one database: each creates the schema under {@link #lock}, so only the
+ * first one runs the DDL.
  */
 public final class Schema {
   private Schema() {}
@@ -42,10 +44,14 @@ public final class Schema {
     }
   }
 
-  /** Creates the tables if they are missing; safe to call on every start. */
+  /** An arbitrary but fixed key of the PostgreSQL advisory lock that serializes schema changes. */
+  static final long LOCK_KEY = 0x5245424f554e44L; // "REBOUND"
+
+  /** Creates the tables if they are missing; safe to call on every start, from many nodes at once. */
   public static void ensure(String url, String user, String password) throws SQLException {
     Dialect dialect = Dialect.of(url);
-    try (Connection c = DriverManager.getConnection(url, user, password)) {
+    try (Lock lock = lock(url, user, password)) {
+      Connection c = lock.connection;
       if (tableExists(c, "event_journal")) {
         return;
       }
@@ -59,18 +65,53 @@ public final class Schema {
     }
   }
 
+  /**
+   * Holds the schema lock until closed: a session-level advisory lock on PostgreSQL (released
+   * when the connection closes, even if the node dies), nothing on H2, whose file one process owns.
+   */
+  public static Lock lock(String url, String user, String password) throws SQLException {
+    Connection c = DriverManager.getConnection(url, user, password);
+    try {
+      if (Dialect.of(url) == Dialect.POSTGRES) {
+        try (Statement st = c.createStatement()) {
+          st.execute("SELECT pg_advisory_lock(" + LOCK_KEY + ")");
+        }
+      }
+      return new Lock(c);
+    } catch (SQLException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  /** See {@link #lock}; closing it closes its connection, which releases the lock. */
+  public static final class Lock implements AutoCloseable {
+    private final Connection connection;
+
+    private Lock(Connection connection) {
+      this.connection = connection;
+    }
+
+    @Override
+    public void close() throws SQLException {
+      connection.close();
+    }
+  }
+
   private static boolean tableExists(Connection c, String table) throws SQLException {
     try (ResultSet rs = c.getMetaData().getTables(null, null, table, null)) {
       return rs.next();
     }
   }
 
-  private static String ddl(Dialect d) {
+  static String ddl(Dialect d) {
     try (InputStream in = Schema.class.getClassLoader().getResourceAsStream(d.ddl)) {
       if (in == null) {
         throw new IllegalStateException("pekko-persistence-jdbc's " + d.ddl + " is not on the classpath");
       }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      // CREATE INDEX CONCURRENTLY waits for every open transaction, among them another node's
+      // wait for the schema lock that this one holds: a deadlock. The tables are new and empty.
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("CREATE INDEX CONCURRENTLY", "CREATE INDEX");
     } catch (IOException e) {
       throw new IllegalStateException("cannot read " + d.ddl, e);
     }
