@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.rebound.api.ErrorKind;
 import io.rebound.api.RetryPolicy;
 import io.rebound.core.Rebound;
 import io.rebound.core.config.QueueSettings;
@@ -16,6 +17,7 @@ import io.rebound.core.item.HistoryEntry;
 import io.rebound.core.item.ItemStatus;
 import io.rebound.core.item.ItemView;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /** How items, histories and queues look on the wire. */
@@ -28,47 +30,40 @@ final class Json {
   private Json() {}
 
   static ObjectNode item(ItemView v) {
-    ObjectNode n = MAPPER.createObjectNode();
-    n.put("id", v.id());
-    n.put("queue", v.queue());
-    n.put("key", v.key());
-    n.put("status", v.status().name());
-    n.put("priority", v.priority());
-    n.put("attempts", v.attempts());
+    ErrorKind kind = v.lastError() == null ? null : v.lastError().kind();
+    ObjectNode n = common(v.id(), v.queue(), v.key(), v.status(), v.priority(), v.attempts(), v.nextAttemptAt(),
+        kind, kind == null ? null : v.lastError().message(), v.createdAt(), v.updatedAt());
     n.put("maxAttempts", v.maxAttempts());
-    n.set("nextAttemptAt", MAPPER.valueToTree(v.nextAttemptAt()));
-    if (v.lastError() == null) {
-      n.putNull("lastError");
-    } else {
-      ObjectNode e = n.putObject("lastError");
-      e.put("kind", v.lastError().kind().name());
-      e.put("message", v.lastError().message());
-    }
-    n.set("createdAt", MAPPER.valueToTree(v.createdAt()));
-    n.set("updatedAt", MAPPER.valueToTree(v.updatedAt()));
     n.set("payload", payload(v.payload()));
     return n;
   }
 
   /** A row of the index: the item without its payload, as of the index's last update. */
   static ObjectNode row(ItemIndex.Row r) {
+    return common(r.id(), r.queue(), r.key(), r.status(), r.priority(), r.attempts(), r.nextAttemptAt(),
+        r.lastErrorKind(), r.lastError(), r.createdAt(), r.updatedAt());
+  }
+
+  /** The fields an item and an index row share, in the same shape. */
+  private static ObjectNode common(String id, String queue, String key, ItemStatus status, int priority, int attempts,
+      Instant nextAttemptAt, ErrorKind errorKind, String error, Instant createdAt, Instant updatedAt) {
     ObjectNode n = MAPPER.createObjectNode();
-    n.put("id", r.id());
-    n.put("queue", r.queue());
-    n.put("key", r.key());
-    n.put("status", r.status().name());
-    n.put("priority", r.priority());
-    n.put("attempts", r.attempts());
-    n.set("nextAttemptAt", MAPPER.valueToTree(r.nextAttemptAt()));
-    if (r.lastErrorKind() == null) {
+    n.put("id", id);
+    n.put("queue", queue);
+    n.put("key", key);
+    n.put("status", status.name());
+    n.put("priority", priority);
+    n.put("attempts", attempts);
+    n.set("nextAttemptAt", MAPPER.valueToTree(nextAttemptAt));
+    if (errorKind == null) {
       n.putNull("lastError");
     } else {
       ObjectNode e = n.putObject("lastError");
-      e.put("kind", r.lastErrorKind().name());
-      e.put("message", r.lastError());
+      e.put("kind", errorKind.name());
+      e.put("message", error);
     }
-    n.set("createdAt", MAPPER.valueToTree(r.createdAt()));
-    n.set("updatedAt", MAPPER.valueToTree(r.updatedAt()));
+    n.set("createdAt", MAPPER.valueToTree(createdAt));
+    n.set("updatedAt", MAPPER.valueToTree(updatedAt));
     return n;
   }
 
