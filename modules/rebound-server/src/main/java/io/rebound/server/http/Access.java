@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
@@ -49,19 +50,22 @@ final class Access extends AllDirectives {
         Optional<String> header = request.getHeader("Authorization").map(HttpHeader::value);
         Optional<ApiToken> token = header.flatMap(Access::bearer).flatMap(auth::authenticate);
         if (token.isEmpty()) {
-          return complete(unauthorized(header.isPresent()));
+          // Failed logins spend the caller address's bucket too, so tokens cannot be guessed at full speed.
+          Duration wait = limiter.acquire("unauthenticated " + clientAddress(request));
+          return complete(wait.isZero() ? unauthorized(header.isPresent()) : tooMany(wait));
         }
         caller = new Caller("token " + token.get().name(), token.get().role());
       }
       Duration wait = limiter.acquire(caller.rateKey());
-      if (!wait.isZero()) {
-        long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
-        return complete(HttpApi.problem(Problem.of(429, "rate-limited", "Too many requests",
-                "over this caller's rate limit; try again in " + seconds + "s"))
-            .addHeader(RetryAfter.create(seconds)));
-      }
-      return inner.apply(caller);
+      return wait.isZero() ? inner.apply(caller) : complete(tooMany(wait));
     });
+  }
+
+  private static HttpResponse tooMany(Duration wait) {
+    long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+    return HttpApi.problem(Problem.of(429, "rate-limited", "Too many requests",
+            "over this caller's rate limit; try again in " + seconds + "s"))
+        .addHeader(RetryAfter.create(seconds));
   }
 
   /** Runs {@code inner} only for a caller whose role allows {@code required}. */

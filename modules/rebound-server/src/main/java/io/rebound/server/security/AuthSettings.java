@@ -39,7 +39,8 @@ public final class AuthSettings {
   /**
    * Reads {@code rebound.http.auth.tokens}: a list of {@code {token = "...", role = ...}} or
    * {@code {token-file = "...", role = ...}}. An entry with neither (an unset {@code ${?ENV}})
-   * is skipped.
+   * is skipped; but a list whose every entry is skipped is an error, since it would leave the API
+   * open when tokens were meant (a typo, a variable not set in this environment).
    *
    * @throws ReboundConfigException naming the entry's key, never the token's value
    */
@@ -49,6 +50,7 @@ public final class AuthSettings {
     }
     List<? extends Config> entries = ReboundConfigException.reading(KEY, () -> config.getConfigList(KEY));
     Builder b = builder();
+    int skipped = 0;
     for (int i = 0; i < entries.size(); i++) {
       Config e = entries.get(i);
       String name = KEY + "[" + i + "]";
@@ -58,11 +60,16 @@ public final class AuthSettings {
         throw new ReboundConfigException(name, "give token or token-file, not both");
       }
       if (!inline && !file) {
+        skipped++;
         continue;
       }
       Role role = ReboundConfigException.reading(name + ".role", () -> Role.parse(e.hasPath("role") ? e.getString("role") : null));
       String value = inline ? string(e, "token", name) : readFile(string(e, "token-file", name), name);
       b.token(name, role, value);
+    }
+    if (!entries.isEmpty() && skipped == entries.size()) {
+      throw new ReboundConfigException(KEY, "no entry has a token or token-file (unset environment variables?): "
+          + "the API would run open; set one, or remove rebound.http.auth.tokens to run open on purpose");
     }
     return b.build();
   }

@@ -79,9 +79,33 @@ class LimitsAndErrorsApiTest {
   }
 
   @Test
+  void wrongTokensSpendTheCallersRateSoTheyCannotBeGuessedAtFullSpeed() throws Exception {
+    AuthSettings auth = AuthSettings.builder().token("test", io.rebound.server.security.Role.VIEWER, "the-right-token-0123456789").build();
+    HttpApi api = new HttpApi(node.rebound(), 1024, 3, auth, new RateLimiter(new RateLimitSettings(0.01, 2)));
+    ServerBinding binding = Http.get(node.rebound().system()).newServerAt("127.0.0.1", 0)
+        .adaptSettings(s -> s.withRemoteAddressAttribute(true))
+        .bind(api.route()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    try {
+      String base = "http://127.0.0.1:" + binding.localAddress().getPort();
+      for (int i = 0; i < 2; i++) {
+        HttpResponse<String> wrong = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/v1/queues"))
+            .header("Authorization", "Bearer wrong-guess-number-" + i).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, wrong.statusCode());
+      }
+      HttpResponse<String> third = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/v1/queues"))
+          .header("Authorization", "Bearer wrong-guess-number-2").build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(429, third.statusCode(), third.body());
+      assertTrue(third.headers().firstValue("Retry-After").isPresent());
+    } finally {
+      binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void aCallerOverItsRateIsAnswered429WithRetryAfterAndOthersAreNot() throws Exception {
-    // A second binding of the same node with a tight limit: one request per second, two at once.
-    HttpApi api = new HttpApi(node.rebound(), 1024, 3, AuthSettings.open(), new RateLimiter(new RateLimitSettings(1, 2)));
+    // A second binding of the same node with a tight limit: two at once, then one per 100 s (so a
+    // slow machine cannot refill the bucket between the requests).
+    HttpApi api = new HttpApi(node.rebound(), 1024, 3, AuthSettings.open(), new RateLimiter(new RateLimitSettings(0.01, 2)));
     ServerBinding binding = Http.get(node.rebound().system()).newServerAt("127.0.0.1", 0)
         .adaptSettings(s -> s.withRemoteAddressAttribute(true))
         .bind(api.route()).toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -91,7 +115,8 @@ class LimitsAndErrorsApiTest {
       assertEquals(200, send(base, "GET", "/v1/queues", null).statusCode());
       HttpResponse<String> limited = send(base, "GET", "/v1/queues", null);
       JsonNode p = problem(limited, 429);
-      assertEquals("1", limited.headers().firstValue("Retry-After").orElse(""), p.toString());
+      long retryAfter = Long.parseLong(limited.headers().firstValue("Retry-After").orElse("0"));
+      assertTrue(retryAfter >= 1 && retryAfter <= 100, "Retry-After " + retryAfter + " " + p);
       // The node's own binding has its own (default) limit.
       assertEquals(200, send(node.url(), "GET", "/v1/queues", null).statusCode());
     } finally {

@@ -45,8 +45,17 @@ class AuthSettingsTest {
 
   @Test
   void anEntryWhoseEnvironmentVariableIsUnsetIsSkipped() {
-    AuthSettings a = parse("rebound.http.auth.tokens = [{token = ${?REBOUND_TEST_UNSET_VARIABLE_X}, role = operator}]");
-    assertFalse(a.enabled());
+    AuthSettings a = parse("rebound.http.auth.tokens = [{token = ${?REBOUND_TEST_UNSET_VARIABLE_X}, role = operator}, "
+        + "{token = \"%s\", role = viewer}]".formatted(SECRET));
+    assertTrue(a.enabled());
+    assertEquals(Role.VIEWER, a.authenticate(SECRET).orElseThrow().role());
+  }
+
+  @Test
+  void tokensWhoseEveryEntryIsSkippedRefuseToRunOpen() {
+    ReboundConfigException e = failure("rebound.http.auth.tokens = [{token = ${?REBOUND_TEST_UNSET_VARIABLE_X}, role = operator}]");
+    assertEquals("rebound.http.auth.tokens", e.key());
+    assertTrue(e.getMessage().contains("open"), e.getMessage());
   }
 
   @Test
