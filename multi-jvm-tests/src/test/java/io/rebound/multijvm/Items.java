@@ -23,8 +23,8 @@ final class Items {
   private Items() {}
 
   /**
-   * Enqueues items {@code from} to {@code to - 1} (key {@code item-N}, a simulated handler of a
-   * few ms) in one batch, through the first node that accepts it: a key makes a retry on another
+   * Enqueues items {@code from} to {@code to - 1} (key {@code item-N}, a simulated handler of 20-39
+   * ms) in one batch, through the first node that accepts it: a key makes a retry on another
    * node safe. Answers their ids in order.
    */
   static List<String> enqueue(Supplier<List<NodeProcess>> nodes, int from, int to, Duration timeout) throws InterruptedException {
@@ -33,7 +33,7 @@ final class Items {
     for (int i = from; i < to; i++) {
       ObjectNode item = items.addObject();
       item.put("key", "item-" + i);
-      item.putObject("payload").put("ms", 5 + i % 10);
+      item.putObject("payload").put("ms", 20 + i % 20);
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     String last = "";

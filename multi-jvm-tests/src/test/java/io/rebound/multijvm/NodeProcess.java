@@ -61,6 +61,14 @@ final class NodeProcess {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** SIGKILL without waiting, from a shutdown hook. */
+  void killQuietly() {
+    Process p = process;
+    if (p != null) {
+      p.destroyForcibly();
+    }
+  }
+
   /** SIGTERM, then waits for the graceful shutdown; answers the exit code. */
   int stop() throws InterruptedException {
     process.destroy();

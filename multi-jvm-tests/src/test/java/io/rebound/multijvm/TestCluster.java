@@ -58,6 +58,8 @@ final class TestCluster implements AutoCloseable {
         """.formatted(CLUSTER_CONF.toAbsolutePath().toString().replace("\\", "/")));
     Map<String, String> env = Map.of("REBOUND_DATABASE_URL", db.url(), "REBOUND_DATABASE_USER", PgDatabase.USER);
     Set<Integer> taken = new HashSet<>();
+    // A test JVM killed by a timeout must not leave node JVMs running behind it.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> nodes.forEach(NodeProcess::killQuietly)));
     for (int i = 0; i < size; i++) {
       nodes.add(new NodeProcess("node" + i, freePort(taken), freePort(taken), freePort(taken), dir.resolve("node" + i + ".log"), config, env));
     }

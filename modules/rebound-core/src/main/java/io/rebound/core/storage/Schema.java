@@ -55,12 +55,21 @@ public final class Schema {
       if (tableExists(c, "event_journal")) {
         return;
       }
+      // One transaction where DDL is transactional (PostgreSQL): a node that dies half way leaves
+      // no journal table without its tag and snapshot tables, which the check above would then skip.
+      c.setAutoCommit(false);
       try (Statement st = c.createStatement()) {
         for (String sql : ddl(dialect).split(";")) {
           if (!sql.isBlank()) {
             st.execute(sql);
           }
         }
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
       }
     }
   }
