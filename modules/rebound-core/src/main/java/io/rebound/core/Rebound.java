@@ -74,7 +74,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * UnknownQueueException}, {@link ItemNotFoundException} or {@link IllegalTransitionException}.
  */
 public final class Rebound implements AutoCloseable {
-  private static final String SYSTEM_NAME = "rebound";
+  /** The actor system's name: part of every node's address, so seed nodes must use it too. */
+  public static final String SYSTEM_NAME = "rebound";
   private static final AtomicInteger LISTENERS = new AtomicInteger();
 
   private final ActorSystem<Void> system;

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  */
 public final class NodeOverrides {
   /** The actor system's name: part of every seed node address. */
-  static final String SYSTEM = "rebound";
+  static final String SYSTEM = io.rebound.core.Rebound.SYSTEM_NAME;
 
   @Option(names = "--port", paramLabel = "PORT",
       description = "Cluster remoting port (pekko.remote.artery.canonical.port; env REBOUND_REMOTE_PORT in cluster-postgres.conf).")
