@@ -3,6 +3,7 @@ package io.rebound.core.index;
 import io.rebound.core.crypto.Encryption;
 import io.rebound.core.item.ItemEntity;
 import io.rebound.core.item.ItemTags;
+import java.sql.PreparedStatement;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -44,8 +45,18 @@ public final class IndexProjection {
 
   /** Creates the index table and the projections' offset tables when missing. */
   public static CompletionStage<Done> createTables(ActorSystem<?> system, IndexDatabase db) {
+    boolean encrypted = Encryption.enabled(system.settings().config());
     return db.run(c -> {
       IndexSchema.ensure(c);
+      if (encrypted) {
+        // Rows projected before encryption was turned on may quote payloads in their errors.
+        try (PreparedStatement st = c.prepareStatement(
+            "UPDATE rebound_item SET last_error = ? WHERE last_error IS NOT NULL AND last_error <> ?")) {
+          st.setString(1, Encryption.REDACTED_ERROR);
+          st.setString(2, Encryption.REDACTED_ERROR);
+          st.executeUpdate();
+        }
+      }
       return Done.getInstance();
     }).thenCompose(d -> JdbcProjection.createTablesIfNotExists(db::session, system));
   }

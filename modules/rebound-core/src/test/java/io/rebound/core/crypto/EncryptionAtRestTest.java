@@ -90,10 +90,13 @@ class EncryptionAtRestTest {
     try (Rebound node = start("")) {
       plainId = enqueue(node, PLAIN, 1);
       awaitStatus(node, plainId, ItemStatus.DEAD_LETTERED);
+      assertTrue(indexedError(node, plainId).contains(PLAIN), "without a key the index keeps the handler's message");
     }
 
     life = 1;
     try (Rebound node = start("rebound.encryption.key-file = \"" + a + "\"")) {
+      // Turning encryption on also clears the messages the index already held.
+      assertEquals(Encryption.REDACTED_ERROR, indexedError(node, plainId));
       // Written before encryption was on: it still reads, and runs.
       await(node.redrive(plainId));
       awaitStatus(node, plainId, ItemStatus.SUCCEEDED);
@@ -123,6 +126,22 @@ class EncryptionAtRestTest {
     assertTrue(anyContains(files, PLAIN), "the unencrypted payload should be in the database file");
     assertFalse(anyContains(files, SECRET_A), "a payload encrypted with key A is in the database in plaintext");
     assertFalse(anyContains(files, SECRET_B), "a payload encrypted with key B is in the database in plaintext");
+  }
+
+  /** Waits until the read side has the item's terminal row; answers its last_error. */
+  private static String indexedError(Rebound node, String id) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(), "sa", "")) {
+      while (System.nanoTime() < deadline) {
+        try (ResultSet rs = c.createStatement().executeQuery("SELECT status, last_error FROM rebound_item WHERE id = '" + id + "'")) {
+          if (rs.next() && ItemStatus.valueOf(rs.getString(1)).isTerminal()) {
+            return String.valueOf(rs.getString(2));
+          }
+        }
+        Thread.sleep(50);
+      }
+    }
+    throw new AssertionError("the index never showed " + id);
   }
 
   /** Waits until the read side has the item's row, and checks its error is not stored in plaintext. */
