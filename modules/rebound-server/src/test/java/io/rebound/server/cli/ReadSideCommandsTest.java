@@ -3,10 +3,10 @@ package io.rebound.server.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.rebound.core.EnqueueRequest;
 import io.rebound.core.item.ItemIds;
 import io.rebound.core.item.ItemStatus;
+import io.rebound.server.TestServers;
 import io.rebound.server.node.NodeServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,15 +27,11 @@ class ReadSideCommandsTest {
 
   @BeforeAll
   static void startNode() throws Exception {
-    node = NodeServer.start(ConfigFactory.parseString("""
-        rebound.data-dir = "%s"
-        rebound.http.port = 0
-        pekko.management.http.port = 0
-        pekko.coordinated-shutdown.exit-jvm = off
+    node = TestServers.start(dir, """
         rebound.index.group-within = 50ms
         jdbc-read-journal.refresh-interval = 200ms
         rebound.queues.work { handler.type = simulated, retry { max-attempts = 2, initial = 10ms, jitter = none } }
-        """.formatted(dir.toString().replace("\\", "/"))));
+        """);
     // 3 succeed, 2 fail permanently.
     for (int i = 0; i < 5; i++) {
       node.rebound().enqueue("work", EnqueueRequest.builder(i < 3 ? "{}" : "{\"fail\":1,\"kind\":\"PERMANENT\"}").key("k" + i).build())

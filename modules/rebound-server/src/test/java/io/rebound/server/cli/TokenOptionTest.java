@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
+import io.rebound.server.TestServers;
 import io.rebound.server.node.NodeServer;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -22,14 +22,10 @@ class TokenOptionTest {
 
   @BeforeAll
   static void startNode() {
-    node = NodeServer.start(ConfigFactory.parseString("""
-        rebound.data-dir = "%s"
-        rebound.http.port = 0
+    node = TestServers.start(dir.resolve("data"), """
         rebound.http.auth.tokens = [{ token = "%s", role = operator }, { token = "%s", role = viewer }]
-        pekko.management.http.port = 0
-        pekko.coordinated-shutdown.exit-jvm = off
         rebound.queues.work { handler.type = simulated }
-        """.formatted(dir.resolve("data").toString().replace("\\", "/"), OPERATOR, VIEWER)));
+        """.formatted(OPERATOR, VIEWER));
   }
 
   @AfterAll

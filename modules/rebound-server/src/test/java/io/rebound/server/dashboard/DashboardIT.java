@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
+import io.rebound.server.TestServers;
 import io.rebound.server.node.NodeServer;
 import java.io.File;
 import java.net.URI;
@@ -55,17 +55,13 @@ class DashboardIT {
   static void startNodeWithAKnownWorkload() throws Exception {
     assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "the dashboard test needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver); skipped");
-    node = NodeServer.start(ConfigFactory.parseString("""
-        rebound.data-dir = "%s"
-        rebound.http.port = 0
-        pekko.management.http.port = 0
-        pekko.coordinated-shutdown.exit-jvm = off
+    node = TestServers.start(dir, """
         rebound.index.group-within = 50ms
         rebound.metrics.depth-interval = 200ms
         jdbc-read-journal.refresh-interval = 200ms
         rebound.queues.emails { handler.type = simulated, retry { max-attempts = 2, initial = 10ms, jitter = none } }
         rebound.queues.reports { handler.type = simulated }
-        """.formatted(dir.toString().replace("\\", "/"))));
+        """);
     // emails: 7 succeed, 3 fail permanently once (a redrive then succeeds); reports: 4 succeed.
     for (int i = 0; i < 10; i++) {
       String payload = i < 7 ? "{}" : "{\"fail\":1,\"kind\":\"PERMANENT\"}";
@@ -158,14 +154,10 @@ class DashboardIT {
   @Test
   void asksForATokenWhenTheApiNeedsOneAndThenShowsTheQueues() throws Exception {
     String token = "dashboard-viewer-token-0123456789";
-    try (NodeServer secured = NodeServer.start(ConfigFactory.parseString("""
-        rebound.data-dir = "%s"
-        rebound.http.port = 0
+    try (NodeServer secured = TestServers.start(dir.resolve("secured"), """
         rebound.http.auth.tokens = [{ token = "%s", role = viewer }]
-        pekko.management.http.port = 0
-        pekko.coordinated-shutdown.exit-jvm = off
         rebound.queues.secret { handler.type = simulated }
-        """.formatted(dir.resolve("secured").toString().replace("\\", "/"), token)))) {
+        """.formatted(token))) {
       browser.get(secured.url() + "/");
       WebElement field = new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
         WebElement f = d.findElement(By.id("token"));

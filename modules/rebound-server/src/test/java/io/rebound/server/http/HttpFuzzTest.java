@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
+import io.rebound.server.TestServers;
 import io.rebound.server.node.NodeServer;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -49,18 +49,14 @@ class HttpFuzzTest {
   @BeforeContainer
   static void startNode() throws Exception {
     dir = Files.createTempDirectory("rebound-fuzz");
-    node = NodeServer.start(ConfigFactory.parseString("""
-        rebound.data-dir = "%s"
-        rebound.http.port = 0
+    node = TestServers.start(dir, """
         rebound.http.max-payload = 4KiB
         rebound.http.max-batch = 10
         rebound.http.auth.tokens = [{ token = "%s", role = operator }, { token = "%s", role = viewer }]
         rebound.http.rate-limit.requests-per-second = 0
         rebound.shutdown-timeout = 1s
-        pekko.management.http.port = 0
-        pekko.coordinated-shutdown.exit-jvm = off
         rebound.queues.work { handler.type = simulated, concurrency = 2, retry { max-attempts = 2, initial = 10ms } }
-        """.formatted(dir.toString().replace("\\", "/"), OPERATOR, VIEWER)));
+        """.formatted(OPERATOR, VIEWER));
     client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   }
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
+import io.rebound.server.TestServers;
 import io.rebound.server.node.NodeServer;
 import io.rebound.server.security.AuthSettings;
 import io.rebound.server.security.RateLimitSettings;
@@ -35,15 +35,11 @@ class LimitsAndErrorsApiTest {
 
   @BeforeAll
   static void startNode() {
-    node = NodeServer.start(ConfigFactory.parseString("""
-        rebound.data-dir = "%s"
-        rebound.http.port = 0
+    node = TestServers.start(dir.resolve("data"), """
         rebound.http.max-payload = 1KiB
         rebound.http.max-batch = 3
-        pekko.management.http.port = 0
-        pekko.coordinated-shutdown.exit-jvm = off
         rebound.queues.work { handler.type = simulated }
-        """.formatted(dir.resolve("data").toString().replace("\\", "/"))));
+        """);
   }
 
   @AfterAll

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
+import io.rebound.server.TestServers;
 import io.rebound.server.node.NodeServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,13 +31,9 @@ class MetricsRoutesTest {
   @BeforeAll
   static void startNode() throws Exception {
     Path dir = Files.createTempDirectory("rebound-metrics-http-test");
-    node = NodeServer.start(ConfigFactory.parseString("""
-        rebound.data-dir = "%s"
-        rebound.http.port = 0
-        pekko.management.http.port = 0
-        pekko.coordinated-shutdown.exit-jvm = off
+    node = TestServers.start(dir, """
         rebound.queues.mail { handler.type = simulated, retry { max-attempts = 2, initial = 10ms, jitter = none } }
-        """.formatted(dir.toString().replace("\\", "/"))));
+        """);
   }
 
   @AfterAll

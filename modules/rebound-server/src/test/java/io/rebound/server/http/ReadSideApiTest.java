@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
+import io.rebound.server.TestServers;
 import io.rebound.server.node.NodeServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,16 +35,12 @@ class ReadSideApiTest {
 
   @BeforeAll
   static void startNode() throws Exception {
-    node = NodeServer.start(ConfigFactory.parseString("""
-        rebound.data-dir = "%s"
-        rebound.http.port = 0
-        pekko.management.http.port = 0
-        pekko.coordinated-shutdown.exit-jvm = off
+    node = TestServers.start(dir, """
         rebound.index.group-within = 50ms
         jdbc-read-journal.refresh-interval = 200ms
         rebound.queues.work { handler.type = simulated, concurrency = 8, retry { max-attempts = 2, initial = 10ms, jitter = none } }
         rebound.queues.empty { handler.type = simulated }
-        """.formatted(dir.toString().replace("\\", "/"))));
+        """);
     // 12 succeed, 4 fail permanently, 4 run out of attempts.
     for (int i = 0; i < 20; i++) {
       String payload = i < 12 ? "{}" : i < 16 ? "{\"fail\":1,\"kind\":\"PERMANENT\"}" : "{\"fail\":9}";
