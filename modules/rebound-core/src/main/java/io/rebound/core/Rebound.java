@@ -34,6 +34,8 @@ import io.rebound.core.tools.MissingMetadata;
 import io.rebound.core.tools.ToolHealth;
 import io.rebound.core.tools.ToolSupervisor;
 import io.rebound.core.tools.ToolView;
+import io.rebound.core.wake.WakeSettings;
+import io.rebound.core.wake.Waker;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -96,10 +98,15 @@ public final class Rebound implements AutoCloseable {
   /** The retention job, or null when rebound.retention.enabled = off. */
   private final ActorRef<Retention.Command> retention;
   private final ReboundMetrics metrics;
+  private final WakeSettings wake;
+  /** Enqueues asked of items and not yet answered: bounded by rebound.backpressure.max-enqueues-in-flight. */
+  private final AtomicInteger enqueuesInFlight = new AtomicInteger();
 
   private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher, ToolHealth health,
-      IndexSettings indexSettings, ItemIndex index, Alerts alerts, ActorRef<Retention.Command> retention, ReboundMetrics metrics) {
+      IndexSettings indexSettings, ItemIndex index, Alerts alerts, ActorRef<Retention.Command> retention, ReboundMetrics metrics,
+      WakeSettings wake) {
     this.system = system;
+    this.wake = wake;
     this.retention = retention;
     this.health = health;
     this.indexSettings = indexSettings;
@@ -134,6 +141,7 @@ public final class Rebound implements AutoCloseable {
     Config resolved = withDefaults(config);
     ReboundSettings settings = ReboundSettings.from(resolved);
     IndexSettings indexSettings = IndexSettings.from(resolved);
+    WakeSettings wake = WakeSettings.from(resolved);
     Map<String, JobHandler> resolvedHandlers = types.resolve(handlers, settings.handlers());
     Database database = Database.of(settings, resolved);
     database.ensureJournal();
@@ -142,7 +150,7 @@ public final class Rebound implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME,
         database.pekkoConfig().withFallback(encryption).withFallback(resolved));
     try {
-      return boot(system, settings, indexSettings, resolvedHandlers, database);
+      return boot(system, settings, indexSettings, wake, resolvedHandlers, database);
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
@@ -193,7 +201,7 @@ public final class Rebound implements AutoCloseable {
         .resolve();
   }
 
-  private static Rebound boot(ActorSystem<Void> system, ReboundSettings settings, IndexSettings indexSettings,
+  private static Rebound boot(ActorSystem<Void> system, ReboundSettings settings, IndexSettings indexSettings, WakeSettings wake,
       Map<String, JobHandler> handlers, Database database) {
     Cluster cluster = Cluster.get(system);
     CompletableFuture<Done> up = new CompletableFuture<>();
@@ -205,7 +213,7 @@ public final class Rebound implements AutoCloseable {
     Map<String, Integer> limits = new HashMap<>();
     settings.queues().forEach((name, q) -> limits.put(name, q.concurrency()));
     ActorRef<Dispatcher.Command> dispatcher =
-        system.systemActorOf(Dispatcher.create(settings.maxConcurrency(), limits), "rebound-dispatcher", Props.empty());
+        system.systemActorOf(Dispatcher.create(settings.maxConcurrency(), limits, wake.maxWaitingPerQueue()), "rebound-dispatcher", Props.empty());
     Executor handlerExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.handler-dispatcher"));
     Clock clock = Clock.systemUTC();
     ToolHealth health = new ToolHealth(settings.tools().keySet());
@@ -245,7 +253,9 @@ public final class Rebound implements AutoCloseable {
     system.scheduler().scheduleWithFixedDelay(sampleEvery, sampleEvery, () -> alerts.sample(metrics.latest().queues().entrySet().stream()
         .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().depth()))), system.executionContext());
     ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
-        indexSettings.tagSlices()));
+        indexSettings.tagSlices(), wake.horizon()));
+    // Items that left memory come back through the waker when the index shows them due.
+    Waker.init(system, indexDb, settings.queues().keySet(), wake, clock);
 
     // Graceful shutdown: stop granting permits and let running attempts finish (bounded by the
     // phase timeout, rebound.shutdown-timeout); sharding then hands its entities off.
@@ -269,7 +279,7 @@ public final class Rebound implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("the node's Metrics actor did not start", e);
     }
-    Rebound node = new Rebound(system, settings, dispatcher, health, indexSettings, index, alerts, retention, metrics);
+    Rebound node = new Rebound(system, settings, dispatcher, health, indexSettings, index, alerts, retention, metrics, wake);
     if (metricsSettings.queueBeans()) {
       org.apache.pekko.cluster.UniqueAddress self = cluster.selfMember().uniqueAddress();
       metrics.registerQueueBeans(settings.queues().keySet(), self.address() + "#" + self.longUid(), node.queueControl());
@@ -279,7 +289,11 @@ public final class Rebound implements AutoCloseable {
 
   // ---- items ------------------------------------------------------------------------------
 
-  /** Enqueues an item; with a key that exists in the queue, answers with the existing item. */
+  /**
+   * Enqueues an item; with a key that exists in the queue, answers with the existing item. Fails
+   * at once with {@link OverloadedException} while the node has {@code
+   * rebound.backpressure.max-enqueues-in-flight} enqueues in progress.
+   */
   public CompletionStage<EnqueueResult> enqueue(String queue, EnqueueRequest request) {
     QueueSettings q = settings.queues().get(queue);
     if (q == null) {
@@ -288,7 +302,13 @@ public final class Rebound implements AutoCloseable {
     String id = request.key().map(k -> ItemIds.forKey(queue, k)).orElseGet(ItemIds::random);
     PolicyData policy = ownPolicy(q, request);
     Instant notBefore = request.delay().isZero() ? null : Instant.now().plus(request.delay());
+    int inFlight = enqueuesInFlight.incrementAndGet();
+    if (inFlight > wake.maxEnqueuesInFlight()) {
+      enqueuesInFlight.decrementAndGet();
+      return CompletableFuture.failedFuture(new OverloadedException(inFlight - 1, Duration.ofSeconds(1)));
+    }
     return ask(id, r -> new ItemEntity.Enqueue(queue, request.key().orElse(null), request.payload(), request.priority(), notBefore, policy, r))
+        .whenCompleteAsync((reply, error) -> enqueuesInFlight.decrementAndGet(), ec)
         .thenApplyAsync(reply -> {
           if (reply instanceof ItemEntity.Accepted a) {
             return new EnqueueResult(a.item(), a.created());

@@ -349,7 +349,9 @@ public final class HttpApi extends AllDirectives {
   }
 
   static HttpResponse problem(Problem p) {
-    return HttpResponse.create().withStatus(p.status()).withEntity(PROBLEM_JSON, Json.bytes(p));
+    HttpResponse r = HttpResponse.create().withStatus(p.status()).withEntity(PROBLEM_JSON, Json.bytes(p));
+    // Overloaded or an item slow to answer: both pass within a moment.
+    return p.status() == 503 ? r.addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(1L)) : r;
   }
 
   /** Maps what the facade fails with to a problem; anything unexpected is logged, never echoed. */
@@ -363,6 +365,9 @@ public final class HttpApi extends AllDirectives {
     }
     if (e instanceof EnqueueBody.TooLarge || e instanceof EntityStreamSizeException) {
       return Problem.tooLarge(e instanceof EnqueueBody.TooLarge ? e.getMessage() : "the request body is over the limit");
+    }
+    if (e instanceof io.rebound.core.OverloadedException) {
+      return Problem.unavailable(e.getMessage());
     }
     if (e instanceof AskTimeoutException || e instanceof TimeoutException) {
       return Problem.unavailable("the item did not answer in time; try again");
