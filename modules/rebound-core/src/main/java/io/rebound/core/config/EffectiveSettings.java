@@ -77,23 +77,23 @@ public final class EffectiveSettings {
   static String render(String key, ConfigValue v) {
     List<String> path = ConfigUtil.splitPath(key);
     String name = path.get(path.size() - 1).toLowerCase(Locale.ROOT);
+    if (v.valueType() == ConfigValueType.LIST) {
+      List<String> items = new ArrayList<>();
+      for (ConfigValue item : (ConfigList) v) {
+        items.add(render(key, item));
+      }
+      return "[" + String.join(", ", items) + "]";
+    }
+    if (v.valueType() == ConfigValueType.OBJECT) {
+      List<String> fields = new ArrayList<>();
+      new TreeMap<>((ConfigObject) v).forEach((k, item) ->
+          fields.add(ConfigUtil.joinPath(k) + " = " + render(ConfigUtil.joinPath(k), item)));
+      return "{" + String.join(", ", fields) + "}";
+    }
     if (isSecret(name) || (path.contains("headers") && !name.equals("content-type"))) {
       return v.valueType() == ConfigValueType.STRING && ((String) v.unwrapped()).isEmpty() ? "\"\"" : SECRET;
     }
     return switch (v.valueType()) {
-      case LIST -> {
-        List<String> items = new ArrayList<>();
-        for (ConfigValue item : (ConfigList) v) {
-          items.add(render(key, item));
-        }
-        yield "[" + String.join(", ", items) + "]";
-      }
-      case OBJECT -> {
-        List<String> fields = new ArrayList<>();
-        new TreeMap<>((ConfigObject) v).forEach((k, item) ->
-            fields.add(ConfigUtil.joinPath(k) + " = " + render(ConfigUtil.joinPath(k), item)));
-        yield "{" + String.join(", ", fields) + "}";
-      }
       case STRING -> URL_PASSWORD.matcher(v.render(CONCISE)).replaceAll("$1" + SECRET);
       default -> v.render(CONCISE);
     };
