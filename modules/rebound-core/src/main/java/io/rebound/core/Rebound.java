@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import io.rebound.core.crypto.Encryption;
 import io.rebound.api.JobHandler;
 import io.rebound.api.RetryPolicy;
+import io.rebound.core.config.ConfigCheck;
+import io.rebound.core.config.EffectiveConfig;
 import io.rebound.core.config.QueueSettings;
 import io.rebound.core.config.ReboundConfigException;
 import io.rebound.core.config.ReboundSettings;
@@ -31,6 +33,7 @@ import io.rebound.core.metrics.QueueControl;
 import io.rebound.core.metrics.ReboundMetrics;
 import io.rebound.core.storage.Schema;
 import io.rebound.core.tools.MissingMetadata;
+import io.rebound.core.tools.ProbeTypes;
 import io.rebound.core.tools.ToolHealth;
 import io.rebound.core.tools.ToolSupervisor;
 import io.rebound.core.tools.ToolView;
@@ -139,6 +142,7 @@ public final class Rebound implements AutoCloseable {
   /** As {@link #start(Config, Map)}, with more handler types to choose from in config. */
   public static Rebound start(Config config, Map<String, JobHandler> handlers, Handlers types) {
     Config resolved = withDefaults(config);
+    configCheck(types).withHandlersInCode(handlers.keySet()).enforce(resolved);
     ReboundSettings settings = ReboundSettings.from(resolved);
     IndexSettings indexSettings = IndexSettings.from(resolved);
     WakeSettings wake = WakeSettings.from(resolved);
@@ -193,12 +197,22 @@ public final class Rebound implements AutoCloseable {
     }
   }
 
-  /** The config as a node sees it: yours, over Rebound's Pekko settings, over every reference.conf. */
+  /**
+   * The config as a node sees it: yours, over Rebound's Pekko settings, over every reference.conf,
+   * with {@code ${?VAR}} taken from the environment ({@link EffectiveConfig}).
+   */
   public static Config withDefaults(Config config) {
-    return config
-        .withFallback(ConfigFactory.parseResources(Rebound.class.getClassLoader(), "rebound-pekko.conf"))
-        .withFallback(ConfigFactory.defaultReference())
-        .resolve();
+    return EffectiveConfig.resolve(config);
+  }
+
+  /**
+   * The strict check of {@code rebound.*} keys a start runs ({@link ConfigCheck}): the keys of every
+   * reference.conf, the given handler types and the probe types.
+   */
+  public static ConfigCheck configCheck(Handlers types) {
+    return ConfigCheck.against(ConfigFactory.defaultReference())
+        .withHandlerTypes(types.keys())
+        .withProbeTypes(ProbeTypes.keys());
   }
 
   private static Rebound boot(ActorSystem<Void> system, ReboundSettings settings, IndexSettings indexSettings, WakeSettings wake,

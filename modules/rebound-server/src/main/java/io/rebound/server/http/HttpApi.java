@@ -12,6 +12,7 @@ import io.rebound.core.ItemNotFoundException;
 import io.rebound.core.Rebound;
 import io.rebound.core.UnknownQueueException;
 import io.rebound.core.UnknownToolException;
+import io.rebound.core.config.EffectiveSettings;
 import io.rebound.core.config.QueueSettings;
 import io.rebound.core.index.ItemIndex;
 import io.rebound.core.dispatch.Dispatcher;
@@ -100,6 +101,8 @@ public final class HttpApi extends AllDirectives {
                 path("pause", () -> post(() -> operator(c, () -> pause(queue, true)))),
                 path("resume", () -> post(() -> operator(c, () -> pause(queue, false)))))))),
         path("alerts", () -> get(() -> viewer(c, this::alerts))),
+        path("config", () -> get(() -> operator(c, () -> complete(ok(Map.of("settings",
+            EffectiveSettings.of(node.system().settings().config()))))))),
         pathPrefix("tools", () -> concat(
             pathEndOrSingleSlash(() -> get(() -> viewer(c, this::tools))),
             pathPrefix(segment(), tool -> concat(

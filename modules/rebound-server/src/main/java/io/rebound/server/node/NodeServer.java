@@ -39,7 +39,9 @@ public final class NodeServer implements AutoCloseable {
 
   /** The handler types a node offers in config: the core's plus http and process. */
   public static Handlers handlerTypes() {
-    return new Handlers().with("http", HttpHandler::fromConfig).with("process", ProcessHandler::fromConfig);
+    return new Handlers()
+        .with("http", HttpHandler.KEYS, HttpHandler::fromConfig)
+        .with("process", ProcessHandler.KEYS, ProcessHandler::fromConfig);
   }
 
   /**
@@ -49,6 +51,8 @@ public final class NodeServer implements AutoCloseable {
    */
   public static NodeServer start(Config config) {
     Config resolved = Rebound.withDefaults(config);
+    // Unknown keys first: a misspelled rebound.http key would otherwise pass unnoticed below.
+    Rebound.configCheck(handlerTypes()).enforce(resolved);
     String host = ReboundConfigException.reading("rebound.http.host", () -> resolved.getString("rebound.http.host"));
     int port = ReboundConfigException.reading("rebound.http.port", () -> resolved.getInt("rebound.http.port"));
     long maxPayload = ReboundConfigException.reading("rebound.http.max-payload", () -> resolved.getBytes("rebound.http.max-payload"));
