@@ -180,7 +180,7 @@ public final class Rebound implements AutoCloseable {
         local.withFallback(database.pekkoConfig()).withFallback(resolved));
     try (IndexDatabase indexDb = new IndexDatabase(database.url(), database.user(), database.password(), 1,
         system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher")))) {
-      createIndexTables(system, indexDb, database);
+      createIndexTables(system, indexDb, database, settings);
       return database.url();
     } finally {
       system.terminate();
@@ -188,10 +188,12 @@ public final class Rebound implements AutoCloseable {
     }
   }
 
-  private static void createIndexTables(ActorSystem<?> system, IndexDatabase indexDb, Database database) {
+  private static void createIndexTables(ActorSystem<?> system, IndexDatabase indexDb, Database database, ReboundSettings settings) {
+    Map<String, List<String>> queueTools = new HashMap<>();
+    settings.queues().forEach((name, q) -> queueTools.put(name, q.tools()));
     // Under the schema lock: CREATE TABLE IF NOT EXISTS still races on PostgreSQL when nodes start together.
     try (Schema.Lock lock = database.lock()) {
-      IndexProjection.createTables(system, indexDb).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      IndexProjection.createTables(system, indexDb, queueTools).toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("cannot create the index tables: " + e.getMessage(), e);
     }
@@ -233,23 +235,24 @@ public final class Rebound implements AutoCloseable {
     ToolHealth health = new ToolHealth(settings.tools().keySet());
     Map<String, Integer> rates = new HashMap<>();
     settings.tools().forEach((name, t) -> rates.put(name, t.releaseRate()));
-    MissingMetadata.init(system, new MissingMetadata.Runtime(rates, health, clock));
+    // The read side: its own small pool, closed once the actor system is done with it.
+    IndexDatabase indexDb = new IndexDatabase(database.url(), database.user(), database.password(),
+        indexSettings.poolSize() + indexSettings.queryThreads(),
+        system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.index.query-dispatcher")));
+    MissingMetadata.init(system, new MissingMetadata.Runtime(rates, health, clock, indexDb));
     ClusterSharding sharding = ClusterSharding.get(system);
     ActorRef<ToolSupervisor.Command> tools = system.systemActorOf(
         ToolSupervisor.create(settings.tools(), health,
             system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.probe-dispatcher")),
             tool -> sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool).tell(new MissingMetadata.ToolUp()), clock),
         "rebound-tools", Props.empty());
-    // The read side: its own small pool, closed once the actor system is done with it.
-    IndexDatabase indexDb = new IndexDatabase(database.url(), database.user(), database.password(),
-        indexSettings.poolSize() + indexSettings.queryThreads(),
-        system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.index.query-dispatcher")));
+
     CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "rebound-close-index",
         () -> CompletableFuture.supplyAsync(() -> {
           indexDb.close();
           return Done.getInstance();
         }, system.executionContext()));
-    createIndexTables(system, indexDb, database);
+    createIndexTables(system, indexDb, database, settings);
     IndexProjection.init(system, indexDb, indexSettings);
     ItemIndex index = new ItemIndex(indexDb);
     Alerts alerts = new Alerts(index, settings.queues(), indexSettings.alerts(), clock);

@@ -97,7 +97,8 @@ class ToolsEndToEndTest {
         assertEquals(ItemStatus.SUCCEEDED, v.status(), v.toString());
         assertEquals(1, v.attempts(), "only the real attempt counts: " + v);
       }
-      assertEquals(0, await(node.parked(TOOL, 100)).count(), "released items still listed as parked");
+      // The list is the index's: it drops released items within the projection's lag.
+      awaitParkedCount(node, 0, Duration.ofSeconds(5));
 
       List<String> types = types(await(node.history(ids.get(0))));
       assertEquals(List.of("enqueued", "parked", "unparked", "attempt-started", "succeeded"), types);
@@ -243,7 +244,7 @@ class ToolsEndToEndTest {
       awaitToolState(node, ToolState.DOWN);
       List<String> ids = enqueue(node, 3, "{}");
       awaitStatus(node, ids, ItemStatus.PARKED, Duration.ofSeconds(10));
-      awaitParkedCount(node, 3, Duration.ofSeconds(5));
+      // (Not the tool's list here: parked for 1s, an item may leave it before the index shows it.)
 
       Map<String, ItemView> done = TestNodes.awaitTerminal(node, ids, Duration.ofSeconds(10));
       for (ItemView v : done.values()) {

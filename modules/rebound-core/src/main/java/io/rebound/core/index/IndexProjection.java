@@ -5,6 +5,7 @@ import io.rebound.core.item.ItemEntity;
 import io.rebound.core.item.ItemTags;
 import java.sql.PreparedStatement;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -43,11 +44,15 @@ public final class IndexProjection {
         Optional.of(ProjectionBehavior.stopMessage()));
   }
 
-  /** Creates the index table and the projections' offset tables when missing. */
-  public static CompletionStage<Done> createTables(ActorSystem<?> system, IndexDatabase db) {
+  /**
+   * Creates the index tables and the projections' offset tables when missing.
+   *
+   * @param queueTools each queue's tools, to fill a parked table created now from PARKED rows
+   */
+  public static CompletionStage<Done> createTables(ActorSystem<?> system, IndexDatabase db, Map<String, List<String>> queueTools) {
     boolean encrypted = Encryption.enabled(system.settings().config());
     return db.run(c -> {
-      IndexSchema.ensure(c);
+      IndexSchema.ensure(c, queueTools);
       if (encrypted) {
         // Rows projected before encryption was turned on may quote payloads in their errors.
         try (PreparedStatement st = c.prepareStatement(

@@ -1,6 +1,9 @@
 package io.rebound.core.index;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.List;
+import java.util.Map;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -45,8 +48,59 @@ public final class IndexSchema {
     "CREATE INDEX IF NOT EXISTS rebound_item_status_updated ON rebound_item (status, updated_at)",
   };
 
+  /**
+   * The items parked on each tool, in release order: what MissingMetadata releases when its tool
+   * is back. One row per tool an item waits for; its item's index row says the rest.
+   */
+  static final String[] PARKED_DDL = {
+    """
+    CREATE TABLE IF NOT EXISTS rebound_parked (
+      tool VARCHAR(255) NOT NULL,
+      id VARCHAR(64) NOT NULL,
+      priority INT NOT NULL,
+      parked_at TIMESTAMP WITH TIME ZONE NOT NULL,
+      PRIMARY KEY (tool, id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS rebound_parked_order ON rebound_parked (tool, priority, parked_at, id)",
+    "CREATE INDEX IF NOT EXISTS rebound_parked_item ON rebound_parked (id)",
+  };
+
   static final String WAKE_BACKFILL = "UPDATE rebound_item SET wake_at = COALESCE(next_attempt_at, updated_at)"
       + " WHERE status IN ('PENDING', 'WAITING', 'PARKED')";
+
+  /**
+   * Creates what is missing.
+   *
+   * @param queueTools each queue's tools: a parked table created now is filled from the index's
+   *     PARKED rows (items parked by an older version, which kept them in MissingMetadata's journal)
+   */
+  public static void ensure(Connection c, Map<String, List<String>> queueTools) throws SQLException {
+    boolean hadParked = hasTable(c, "rebound_parked");
+    try (Statement st = c.createStatement()) {
+      for (String sql : PARKED_DDL) {
+        st.execute(sql);
+      }
+    }
+    ensure(c);
+    if (!hadParked) {
+      for (Map.Entry<String, List<String>> q : queueTools.entrySet()) {
+        for (String tool : q.getValue()) {
+          try (PreparedStatement st = c.prepareStatement("INSERT INTO rebound_parked (tool, id, priority, parked_at)"
+              + " SELECT ?, id, priority, updated_at FROM rebound_item WHERE queue = ? AND status = 'PARKED'")) {
+            st.setString(1, tool);
+            st.setString(2, q.getKey());
+            st.executeUpdate();
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean hasTable(Connection c, String table) throws SQLException {
+    try (ResultSet rs = c.getMetaData().getTables(null, null, table, null)) {
+      return rs.next();
+    }
+  }
 
   public static void ensure(Connection c) throws SQLException {
     boolean hadWakeAt = hasColumn(c, "rebound_item", "wake_at");

@@ -33,6 +33,9 @@ final class IndexUpdates {
   private static final class Change {
     final Map<String, Object> columns = new LinkedHashMap<>();
     boolean whole;
+    /** The item's rows in rebound_parked are replaced by these tools' (none: deleted); null: untouched. */
+    List<String> parkedOn;
+    Instant parkedAt;
   }
 
   private final Map<String, Change> changes = new LinkedHashMap<>();
@@ -63,6 +66,14 @@ final class IndexUpdates {
       columns.put("last_error", Encryption.REDACTED_ERROR);
     }
     change.columns.putAll(columns);
+    if (event instanceof ItemEntity.Parked p) {
+      change.parkedOn = List.copyOf(p.tools());
+      change.parkedAt = p.at();
+    } else if (event instanceof ItemEntity.Unparked || event instanceof ItemEntity.Cancelled
+        || event instanceof ItemEntity.DeadLettered) {
+      // The only ways out of PARKED.
+      change.parkedOn = List.of();
+    }
   }
 
   boolean isEmpty() {
@@ -82,8 +93,28 @@ final class IndexUpdates {
           LOG.debug("No index row for item {}; skipping {}", e.getKey(), change.columns.keySet());
         }
       }
+      if (change.parkedOn != null) {
+        parked(c, e.getKey(), change.parkedOn, change.parkedAt);
+      }
     }
     changes.clear();
+  }
+
+  private static void parked(Connection c, String id, List<String> tools, Instant parkedAt) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement("DELETE FROM rebound_parked WHERE id = ?")) {
+      st.setString(1, id);
+      st.executeUpdate();
+    }
+    for (String tool : tools) {
+      // The priority comes from the item's row, written just before.
+      try (PreparedStatement st = c.prepareStatement(
+          "INSERT INTO rebound_parked (tool, id, priority, parked_at) SELECT ?, id, priority, ? FROM rebound_item WHERE id = ?")) {
+        st.setString(1, tool);
+        st.setObject(2, time(parkedAt));
+        st.setString(3, id);
+        st.executeUpdate();
+      }
+    }
   }
 
   /** The columns an event sets. */

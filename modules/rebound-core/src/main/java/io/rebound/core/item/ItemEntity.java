@@ -389,10 +389,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       return Effect().reply(c.replyTo(), new Rejected(view(s), "cancel"));
     }
     // A running handler is left to finish; its outcome is fenced off because the item is no longer RUNNING.
-    List<String> parkedOn = s.parkedOn();
     return Effect()
         .persist(new Cancelled(c.reason(), now()))
-        .thenRun(ns -> forget(parkedOn))
         .thenRun(this::changed)
         .thenReply(c.replyTo(), ns -> new Accepted(view(ns), false));
   }
@@ -544,10 +542,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
         return Effect().persist(new Unparked(now())).thenRun(this::changed).thenNoReply();
       }
       // Waited for its tools longer than max-park.
-      List<String> parkedOn = s.parkedOn();
       return Effect()
           .persist(new DeadLettered(ErrorKind.TOOL_UNAVAILABLE, now()))
-          .thenRun(ns -> forget(parkedOn))
           .thenRun(this::changed)
           .thenNoReply();
     }
@@ -625,21 +621,17 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     return named.isEmpty() ? queueTools : named;
   }
 
-  /** Tells each tool's MissingMetadata that this item waits for it (idempotent; redone on recovery). */
+  /**
+   * Tells each tool's MissingMetadata that this item parked on it, once, after the Parked event.
+   * The index keeps the parked list; this covers a tool that came back while the item parked
+   * (it releases the item at once).
+   */
   private void register(State s) {
     if (s.status() == ItemStatus.PARKED && !s.parkedOn().isEmpty()) {
       ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
       s.parkedOn().forEach(t ->
           sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, t).tell(new MissingMetadata.Park(id, s.priority(), s.updatedAt())));
     }
-  }
-
-  private void forget(List<String> tools) {
-    if (tools.isEmpty()) {
-      return;
-    }
-    ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
-    tools.forEach(t -> sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, t).tell(new MissingMetadata.Forget(id)));
   }
 
   /** Records a failed attempt and what follows it: a backoff, or the dead letters. */
@@ -737,10 +729,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       ctx.getSelf().tell(new RecoverOrphan(s.executions()));
     } else if (!inMemory(s)) {
       // Started to be asked something (or by a waker early): stay a moment for what follows.
-      register(s);
       passivateWhenIdle();
     } else {
-      register(s);
       arm(s);
     }
   }

@@ -1,12 +1,17 @@
 package io.rebound.core.tools;
 
 import io.rebound.core.CborSerializable;
+import io.rebound.core.index.IndexDatabase;
 import io.rebound.core.item.ItemEntity;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
-import java.util.Comparator;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,58 +22,65 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
-import org.apache.pekko.persistence.typed.PersistenceId;
-import org.apache.pekko.persistence.typed.RecoveryCompleted;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
-import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
-import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
-import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
-import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * One per tool: durably remembers the items parked because the tool was down, and when the tool
- * is up again releases them, highest priority first, at {@code release-rate} items per second so
- * that a recovering service is not stampeded. A release is asked of the item first and recorded
- * when the item confirms: after a crash in between, the item is asked again, which it ignores if
- * it already left PARKED. Nothing parked or released is lost to a restart.
+ * One per tool (sharded, so one per cluster): when the tool is up again, releases the items
+ * parked on it, highest priority first, at {@code release-rate} items per second so that a
+ * recovering service is not stampeded.
+ *
+ * <p>It holds no list of its own: the parked items are rows of {@code rebound_parked}, which the
+ * index projection keeps from the items' events (a Parked event adds a row per tool, leaving
+ * PARKED deletes them). A release reads the next rows in release order (one indexed range scan
+ * per tick, whatever the number parked) and asks each item to {@code Release}; the item's
+ * {@code Unparked} event is the record of it, so a crash in between only repeats an idempotent
+ * release. Rows released lately are skipped while the index catches up with them, and releasing
+ * goes on a few seconds after a ToolUp or a Park, so that a row the index has not shown yet (an
+ * item that parked just as the tool came back) is still found.
  */
-public final class MissingMetadata
-    extends EventSourcedBehaviorWithEnforcedReplies<MissingMetadata.Command, MissingMetadata.Event, MissingMetadata.State> {
+public final class MissingMetadata extends AbstractBehavior<MissingMetadata.Command> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "MissingMetadata");
   private static final Duration TICK = Duration.ofMillis(100);
   private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(10);
+  /** A released row is skipped this long while the index catches up with its item's Unparked event. */
+  static final Duration RECENT = Duration.ofSeconds(30);
+  /** After a ToolUp or a Park, releasing goes on at least this long: longer than the index's lag. */
+  static final Duration GRACE = Duration.ofSeconds(5);
 
   // ---- protocol ---------------------------------------------------------------------------
 
   public sealed interface Command extends CborSerializable {}
 
   /**
-   * An item parked on this tool (idempotent: items re-register after a restart).
+   * An item parked on this tool. The index records the parking; this message only covers the
+   * race where the item saw the tool down just before it came back: a tool that is up releases
+   * it at once. Sent once per parking, not on recovery, so that status queries cause no releases.
    *
    * @param parkedAt when the item parked: tells one parking of an item from its next
    */
   public record Park(String itemId, int priority, Instant parkedAt) implements Command {}
 
-  /** The item left PARKED some other way (cancelled, expired). */
-  public record Forget(String itemId) implements Command {}
-
   /** The node's probe sees the tool up: start releasing. */
   public record ToolUp() implements Command {}
 
-  /** Release everything now, whatever the tool's state (an operator's decision). */
+  /** Release everything parked now, whatever the tool's state (an operator's decision). */
   public record ReleaseAll(ActorRef<ReleaseStarted> replyTo) implements Command {}
 
   public record GetParked(int limit, ActorRef<ParkedItems> replyTo) implements Command {}
 
   public record Tick() implements Command {}
+
+  record Rows(List<ParkedRow> rows, boolean fromStart, int asked) implements Command {}
+
+  record ReadFailed(Throwable error) implements Command {}
 
   public record ReleaseConfirmed(String itemId, Instant parkedAt, boolean ok) implements Command {}
 
@@ -79,59 +91,16 @@ public final class MissingMetadata
   /** @param items the first {@code limit} parked items, in release order */
   public record ParkedItems(int count, List<String> items) implements CborSerializable {}
 
-  public sealed interface Event extends CborSerializable {}
-
-  public record ItemParked(String itemId, int priority, Instant parkedAt, Instant at) implements Event {}
-
-  /**
-   * @param parkedAt the parking that ended; null for whichever is current
-   * @param released true when released to run again, false when the item left by itself
-   */
-  public record ItemLeft(String itemId, Instant parkedAt, boolean released, Instant at) implements Event {}
-
-  /** A parked item, its place in the release order, and which parking of the item it is. */
-  public record Slot(int priority, long order, Instant parkedAt) implements CborSerializable {}
-
-  /** @param next the order the next parked item gets (older first within a priority) */
-  public record State(Map<String, Slot> parked, long next) implements CborSerializable {
-    static final State EMPTY = new State(Map.of(), 0);
-
-    State apply(Event e) {
-      Map<String, Slot> p = new HashMap<>(parked);
-      // One copy per event, wrapped rather than copied again: p is never shared.
-      if (e instanceof ItemParked ip) {
-        p.put(ip.itemId(), new Slot(ip.priority(), next, ip.parkedAt()));
-        return new State(Collections.unmodifiableMap(p), next + 1);
-      }
-      ItemLeft left = (ItemLeft) e;
-      Slot slot = p.get(left.itemId());
-      if (slot != null && (left.parkedAt() == null || left.parkedAt().equals(slot.parkedAt()))) {
-        p.remove(left.itemId());
-      }
-      return new State(Collections.unmodifiableMap(p), next);
-    }
-
-    /** @param only when not null, the items to consider */
-    List<String> inReleaseOrder(int limit, Set<String> skip, Set<String> only) {
-      if (limit <= 0) {
-        return List.of();
-      }
-      return parked.entrySet().stream()
-          .filter(en -> !skip.contains(en.getKey()) && (only == null || only.contains(en.getKey())))
-          .sorted(Comparator.<Map.Entry<String, Slot>>comparingInt(en -> -en.getValue().priority())
-              .thenComparingLong(en -> en.getValue().order()))
-          .limit(limit)
-          .map(Map.Entry::getKey)
-          .toList();
-    }
-  }
+  /** One row of rebound_parked, in release order. */
+  record ParkedRow(String id, int priority, Instant parkedAt) {}
 
   // ---- wiring -----------------------------------------------------------------------------
 
   /**
    * @param rates release rate (items/s) per tool
+   * @param db the index's database, where rebound_parked lives
    */
-  public record Runtime(Map<String, Integer> rates, ToolHealth health, Clock clock) {}
+  public record Runtime(Map<String, Integer> rates, ToolHealth health, Clock clock, IndexDatabase db) {}
 
   public static void init(ActorSystem<?> system, Runtime runtime) {
     ClusterSharding.get(system).init(
@@ -143,141 +112,234 @@ public final class MissingMetadata
   }
 
   private final String tool;
-  private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final Runtime rt;
   private final ClusterSharding sharding;
-  /** Not persisted: releasing now, because the tool is up or an operator said so. */
   private boolean releasing;
-  /** Not persisted: what an operator asked to release while the tool is not up, each once. */
-  private final Set<String> byOperator = new HashSet<>();
+  /** While the tool is not up, an operator's release takes the items parked at or before this; null when none asked. */
+  private Instant operatorUntil;
   private final Set<String> inFlight = new HashSet<>();
+  /** Parkings (id@parkedAt) released lately: a new parking of the same item is not skipped. */
+  private final Map<String, Instant> recent = new HashMap<>();
+  private ParkedRow cursor;
+  private boolean reading;
+  /** The last ToolUp or Park while up: the rows they concern may not be in the index yet. */
+  private Instant nudgedAt = Instant.MIN;
 
   private MissingMetadata(String tool, ActorContext<Command> ctx, TimerScheduler<Command> timers, Runtime rt) {
-    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), tool));
+    super(ctx);
     this.tool = tool;
-    this.ctx = ctx;
     this.timers = timers;
     this.rt = rt;
     this.sharding = ClusterSharding.get(ctx.getSystem());
+    if (rt.health().isUp(tool)) {
+      // Started on a node that sees the tool up: anything still parked on it may go.
+      startReleasing();
+    }
   }
 
   @Override
-  public State emptyState() {
-    return State.EMPTY;
-  }
-
-  /** The state is the whole parked set: snapshot it so recovery stays short. */
-  @Override
-  public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(500, 2);
-  }
-
-  @Override
-  public SignalHandler<State> signalHandler() {
-    return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), s -> {
-          if (rt.health().isUp(tool)) {
-            startReleasing();
-          }
-        })
-        .build();
-  }
-
-  @Override
-  public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
-  }
-
-  @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder()
-        .forAnyState()
-        .onCommand(Park.class, this::onPark)
-        .onCommand(Forget.class, (s, c) -> s.parked().containsKey(c.itemId())
-            ? Effect().persist(new ItemLeft(c.itemId(), null, false, rt.clock().instant())).thenNoReply()
-            : Effect().noReply())
-        .onCommand(ToolUp.class, (s, c) -> {
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Park.class, this::onPark)
+        .onMessage(ToolUp.class, c -> {
+          nudgedAt = rt.clock().instant();
           startReleasing();
-          return Effect().noReply();
+          return this;
         })
-        .onCommand(ReleaseAll.class, (s, c) -> {
-          byOperator.addAll(s.parked().keySet());
-          startReleasing();
-          return Effect().reply(c.replyTo(), new ReleaseStarted(s.parked().size()));
+        .onMessage(ReleaseAll.class, this::onReleaseAll)
+        .onMessage(GetParked.class, this::onGetParked)
+        .onMessage(Tick.class, t -> onTick())
+        .onMessage(Rows.class, this::onRows)
+        .onMessage(ReadFailed.class, f -> {
+          reading = false;
+          getContext().getLog().warn("MissingMetadata {}: cannot read parked items: {}", tool, f.error().getMessage());
+          return this;
         })
-        .onCommand(GetParked.class, (s, c) ->
-            Effect().reply(c.replyTo(), new ParkedItems(s.parked().size(), s.inReleaseOrder(c.limit(), Set.of(), null))))
-        .onCommand(Tick.class, this::onTick)
-        .onCommand(ReleaseConfirmed.class, this::onConfirmed)
-        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
+        .onMessage(ReleaseConfirmed.class, this::onConfirmed)
+        .onMessage(Stop.class, s -> Behaviors.stopped())
         .build();
   }
 
   /**
-   * An item may park just as its tool comes back: it saw the tool down, and its Park arrives after
-   * the ToolUp found nothing to release. So a Park for a tool that is up starts releasing too.
+   * Sent once, right after the item's Parked event: if the tool is up already, the release scan
+   * may have run before the item's row reached the index, so the item is released at once (at
+   * most the items that park at that moment, a queue's concurrency).
    */
-  private ReplyEffect<Event, State> onPark(State s, Park c) {
-    Slot known = s.parked().get(c.itemId());
-    if (known != null && known.parkedAt().equals(c.parkedAt())) {
-      return Effect().noReply();
+  private Behavior<Command> onPark(Park c) {
+    if (rt.health().isUp(tool)) {
+      nudgedAt = rt.clock().instant();
+      if (!inFlight.contains(c.itemId()) && !recent.containsKey(key(c.itemId(), c.parkedAt()))) {
+        release(new ParkedRow(c.itemId(), c.priority(), c.parkedAt()));
+      }
+      startReleasing();
     }
-    return Effect()
-        .persist(new ItemParked(c.itemId(), c.priority(), c.parkedAt(), rt.clock().instant()))
-        .thenRun(ns -> {
-          if (rt.health().isUp(tool)) {
-            startReleasing();
+    return this;
+  }
+
+  private Behavior<Command> onReleaseAll(ReleaseAll c) {
+    Instant until = rt.clock().instant();
+    operatorUntil = until;
+    startReleasing();
+    ActorRef<ReleaseStarted> replyTo = c.replyTo();
+    rt.db().run(conn -> count(conn, until)).whenComplete((n, e) -> replyTo.tell(new ReleaseStarted(e == null ? n : 0)));
+    return this;
+  }
+
+  private Behavior<Command> onGetParked(GetParked c) {
+    ActorRef<ParkedItems> replyTo = c.replyTo();
+    int limit = Math.max(0, c.limit());
+    rt.db().run(conn -> new ParkedItems(count(conn, null),
+            read(conn, null, null, limit).stream().map(ParkedRow::id).toList()))
+        .whenComplete((p, e) -> {
+          if (e == null) {
+            replyTo.tell(p);
+          } else {
+            getContext().getSystem().log().warn("MissingMetadata {}: cannot list parked items: {}", tool, e.getMessage());
           }
-        })
-        .thenNoReply();
+        });
+    return this;
   }
 
   private void startReleasing() {
     if (!releasing) {
       releasing = true;
+      cursor = null;
       timers.startTimerWithFixedDelay("release", new Tick(), Duration.ZERO, TICK);
     }
   }
 
   private void stopReleasing() {
     releasing = false;
-    byOperator.clear();
+    operatorUntil = null;
     timers.cancel("release");
   }
 
   /** Each tick releases a tenth of the per-second rate, so the rate holds within a second. */
-  private ReplyEffect<Event, State> onTick(State s, Tick t) {
-    // While the tool is not up, only what an operator asked for goes, each item once.
-    Set<String> only = rt.health().isUp(tool) ? null : byOperator;
-    byOperator.retainAll(s.parked().keySet());
-    boolean nothingLeft = only == null ? s.parked().isEmpty() : only.isEmpty();
-    if (nothingLeft && inFlight.isEmpty()) {
+  private Behavior<Command> onTick() {
+    Instant now = rt.clock().instant();
+    recent.values().removeIf(at -> !at.plus(RECENT).isAfter(now));
+    boolean up = rt.health().isUp(tool);
+    if (!up && operatorUntil == null) {
+      // Down again, and no operator asked: what is parked waits for the next ToolUp.
       stopReleasing();
-      return Effect().noReply();
+      return this;
     }
     int rate = Optional.ofNullable(rt.rates().get(tool)).orElse(50);
     int perTick = Math.max(1, (int) Math.ceil(rate * TICK.toMillis() / 1000.0));
     // No more than a second's worth unconfirmed at once.
-    int budget = inFlight.size() >= rate ? 0 : perTick;
-    for (String id : s.inReleaseOrder(budget, inFlight, only)) {
-      inFlight.add(id);
-      byOperator.remove(id);
-      Instant parkedAt = s.parked().get(id).parkedAt();
-      ctx.pipeToSelf(
-          sharding.entityRefFor(ItemEntity.ENTITY_TYPE_KEY, id).<Done>ask(ItemEntity.Release::new, RELEASE_TIMEOUT),
-          (done, error) -> new ReleaseConfirmed(id, parkedAt, error == null));
+    if (reading || inFlight.size() >= rate) {
+      return this;
     }
-    return Effect().noReply();
+    reading = true;
+    boolean fromStart = cursor == null;
+    ParkedRow from = cursor;
+    Instant until = up ? null : operatorUntil;
+    int asked = perTick;
+    getContext().pipeToSelf(rt.db().run(conn -> read(conn, until, from, asked)),
+        (rows, e) -> e == null ? new Rows(rows, fromStart, asked) : new ReadFailed(e));
+    return this;
   }
 
-  private ReplyEffect<Event, State> onConfirmed(State s, ReleaseConfirmed c) {
-    inFlight.remove(c.itemId());
-    if (!c.ok() || !s.parked().containsKey(c.itemId())) {
-      // Not confirmed: it stays parked and is asked again on a later tick.
-      return Effect().noReply();
+  private Behavior<Command> onRows(Rows r) {
+    reading = false;
+    int released = 0;
+    for (ParkedRow row : r.rows()) {
+      if (!inFlight.contains(row.id()) && !recent.containsKey(key(row.id(), row.parkedAt()))) {
+        release(row);
+        released++;
+      }
     }
-    // Only the parking that was released ends; a new one of the same item (it parked again) stays.
-    return Effect().persist(new ItemLeft(c.itemId(), c.parkedAt(), true, rt.clock().instant())).thenNoReply();
+    if (r.rows().size() < r.asked()) {
+      // The end of this scan: the next one starts again from the best row.
+      cursor = null;
+      if (r.fromStart() && r.rows().isEmpty() && inFlight.isEmpty() && rt.clock().instant().isAfter(nudgedAt.plus(GRACE))) {
+        stopReleasing();
+      }
+    } else {
+      cursor = r.rows().get(r.rows().size() - 1);
+    }
+    if (released == 0 && !r.rows().isEmpty() && cursor != null) {
+      // Only rows already on their way: read on at the next tick.
+      getContext().getLog().debug("MissingMetadata {}: {} rows still released lately", tool, r.rows().size());
+    }
+    return this;
+  }
+
+  private void release(ParkedRow row) {
+    inFlight.add(row.id());
+    String id = row.id();
+    Instant parkedAt = row.parkedAt();
+    getContext().pipeToSelf(
+        sharding.entityRefFor(ItemEntity.ENTITY_TYPE_KEY, id).<Done>ask(ItemEntity.Release::new, RELEASE_TIMEOUT),
+        (done, error) -> new ReleaseConfirmed(id, parkedAt, error == null));
+  }
+
+  private Behavior<Command> onConfirmed(ReleaseConfirmed c) {
+    inFlight.remove(c.itemId());
+    if (c.ok()) {
+      recent.put(key(c.itemId(), c.parkedAt()), rt.clock().instant());
+    }
+    // Not confirmed: its row stays and a later scan asks again.
+    return this;
+  }
+
+  private static String key(String id, Instant parkedAt) {
+    return id + "@" + parkedAt.truncatedTo(ChronoUnit.MICROS);
+  }
+
+  // ---- rebound_parked ---------------------------------------------------------------------
+
+  private int count(java.sql.Connection c, Instant until) throws java.sql.SQLException {
+    try (PreparedStatement st = c.prepareStatement("SELECT COUNT(*) FROM rebound_parked WHERE tool = ?"
+        + (until != null ? " AND parked_at <= ?" : ""))) {
+      st.setString(1, tool);
+      if (until != null) {
+        st.setObject(2, time(until));
+      }
+      try (ResultSet rs = st.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
+  /**
+   * Up to {@code limit} parked rows after {@code from} in release order (priority high to low,
+   * then parked first): one range scan of (tool, priority, parked_at, id) per priority.
+   */
+  private List<ParkedRow> read(java.sql.Connection c, Instant until, ParkedRow from, int limit) throws java.sql.SQLException {
+    List<ParkedRow> out = new ArrayList<>();
+    for (int p = from == null ? 9 : from.priority(); p >= 0 && out.size() < limit; p--) {
+      boolean within = from != null && p == from.priority();
+      String sql = "SELECT id, parked_at FROM rebound_parked WHERE tool = ? AND priority = ?"
+          + (until != null ? " AND parked_at <= ?" : "")
+          + (within ? " AND (parked_at > ? OR (parked_at = ? AND id > ?))" : "")
+          + " ORDER BY parked_at, id LIMIT ?";
+      try (PreparedStatement st = c.prepareStatement(sql)) {
+        int i = 1;
+        st.setString(i++, tool);
+        st.setInt(i++, p);
+        if (until != null) {
+          st.setObject(i++, time(until));
+        }
+        if (within) {
+          st.setObject(i++, time(from.parkedAt()));
+          st.setObject(i++, time(from.parkedAt()));
+          st.setString(i++, from.id());
+        }
+        st.setInt(i, limit - out.size());
+        try (ResultSet rs = st.executeQuery()) {
+          while (rs.next()) {
+            out.add(new ParkedRow(rs.getString(1), p, rs.getObject(2, OffsetDateTime.class).toInstant()));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static OffsetDateTime time(Instant at) {
+    return OffsetDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
   }
 }
