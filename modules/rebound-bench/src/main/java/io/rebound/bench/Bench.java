@@ -133,6 +133,9 @@ public final class Bench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (workload.equalsIgnoreCase("backlog")) {
+      if (peer != null) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--peer compares W1, W2 and W3; backlog has no peer");
+      }
       return backlog();
     }
     List<Workload> workloads = switch (workload.toUpperCase(Locale.ROOT)) {
