@@ -40,8 +40,12 @@ import picocli.CommandLine.Option;
  *   <li>W2: N items that fail twice (transiently) and then succeed, with no backoff. Prints
  *       end-to-end items/s and the handler invocations counted by the bench's own handler, which
  *       must be exactly 3 N.
+ *   <li>W3 (not in all): a steady --rate of no-op items for --duration; see {@link W3}.
  *   <li>backlog (not in all): see {@link BacklogBench}.
  * </ul>
+ *
+ * <p>With {@code --peer db-scheduler}, W1, W2 and W3 run side by side with db-scheduler, every
+ * run in a child JVM of its own; see {@link PeerComparison}.
  *
  * <p>Every run gets a fresh node on a fresh data dir (deleted afterwards); runs follow each other
  * in one JVM. The exit code is non-zero when any run lost, failed or over/under-ran an item.
@@ -52,12 +56,12 @@ import picocli.CommandLine.Option;
     description = "Benchmarks an embedded Rebound node (W1: no-op items, W2: items failing twice).")
 public final class Bench implements Callable<Integer> {
 
-  enum Workload { W1, W2 }
+  public enum Workload { W1, W2, W3 }
 
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
   private static final double MIB = 1024.0 * 1024.0;
 
-  @Option(names = "--workload", defaultValue = "all", description = "W1, W2, all (W1 and W2) or backlog (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--workload", defaultValue = "all", description = "W1, W2, W3, all (W1 and W2) or backlog (default: ${DEFAULT-VALUE}).")
   String workload;
 
   @Option(names = "--items", description = "Items per run (default: 20000 for W1, 5000 for W2, 1000000 for backlog).")
@@ -97,6 +101,29 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--keep-data", description = "Do not delete the data dirs afterwards.")
   boolean keepData;
 
+  @Option(names = "--rate", defaultValue = "500", description = "W3: items enqueued per second (default: ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(names = "--duration", defaultValue = "60", description = "W3: seconds of steady load (default: ${DEFAULT-VALUE}).")
+  int durationSeconds;
+
+  @Option(names = "--peer", paramLabel = "db-scheduler",
+      description = "Run each workload side by side with this peer (only db-scheduler), every run in a fresh child JVM of its own, and print both medians and their ratio.")
+  String peer;
+
+  @Option(names = "--warm", description = "With --peer: each child JVM runs the workload twice; the second run is reported apart as warm.")
+  boolean warm;
+
+  @Option(names = "--peer-immediate", description = "With --peer: W1/W2 on db-scheduler with enableImmediateExecution() (W3 always runs it both ways).")
+  boolean peerImmediate;
+
+  @Option(names = "--peer-polling-interval", defaultValue = "PT1S", description = "With --peer: db-scheduler's polling interval, ISO-8601 (default: ${DEFAULT-VALUE}).")
+  java.time.Duration peerPollingInterval;
+
+  /** Set in the child JVMs of --peer: print a RunResult line after each run, for the parent to read. */
+  @Option(names = "--emit-results", hidden = true)
+  boolean emitResults;
+
   public static void main(String[] args) {
     int code = new CommandLine(new Bench()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
     // Pekko leaves no non-daemon threads after close, but be explicit about the exit code.
@@ -106,14 +133,30 @@ public final class Bench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (workload.equalsIgnoreCase("backlog")) {
+      if (peer != null) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--peer compares W1, W2 and W3; backlog has no peer");
+      }
       return backlog();
     }
     List<Workload> workloads = switch (workload.toUpperCase(Locale.ROOT)) {
       case "ALL" -> List.of(Workload.W1, Workload.W2);
       case "W1" -> List.of(Workload.W1);
       case "W2" -> List.of(Workload.W2);
-      default -> throw new CommandLine.ParameterException(new CommandLine(this), "--workload must be W1, W2 or all, was " + workload);
+      case "W3" -> List.of(Workload.W3);
+      default -> throw new CommandLine.ParameterException(new CommandLine(this), "--workload must be W1, W2, W3, all or backlog, was " + workload);
     };
+    if (!(rate > 0) || durationSeconds < 1) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--rate must be > 0 and --duration >= 1");
+    }
+    if (peer != null) {
+      if (!peer.equalsIgnoreCase("db-scheduler")) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--peer must be db-scheduler, was " + peer);
+      }
+      if (nodes > 1 || databaseUrl != null) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--peer runs both on H2 files, one node: leave out --nodes and --database-url");
+      }
+      return new PeerComparison(this, workloads).run() ? 0 : 1;
+    }
     if (concurrency < 1 || repeat < 1 || (items != null && items < 1) || maxInFlight < 0 || nodes < 1) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--concurrency, --repeat, --nodes and --items must be >= 1, --max-in-flight >= 0");
     }
@@ -137,9 +180,14 @@ public final class Bench implements Callable<Integer> {
         databaseUrl == null ? "H2 file" : databaseUrl, overrides);
 
     HeapSampler heap = new HeapSampler();
+    CpuClock cpu = new CpuClock();
     boolean allOk = true;
     try {
       for (Workload w : workloads) {
+        if (w == Workload.W3) {
+          allOk &= runW3(root, cpu);
+          continue;
+        }
         int n = items != null ? items : (w == Workload.W1 ? 20_000 : 5_000);
         List<Result> results = new ArrayList<>();
         for (int i = 1; i <= repeat; i++) {
@@ -150,8 +198,12 @@ public final class Bench implements Callable<Integer> {
             System.out.println(w + " FAILED: " + String.join("; ", r.problems()));
             allOk = false;
           }
+          if (emitResults) {
+            System.out.println(new RunResult("rebound", w.name(), i, n, r.itemsPerSec, r.p50, r.p99, r.max,
+                CpuClock.msPerItem(cpu.sinceLast(), n), r.problems().isEmpty()).line());
+          }
         }
-        if (repeat > 1) {
+        if (repeat > 1 && !emitResults) { // a --peer child's runs are cold then warm: their median means nothing
           System.out.println(Result.median(results).line("median of " + repeat));
         }
       }
@@ -159,6 +211,24 @@ public final class Bench implements Callable<Integer> {
       heap.close();
     }
     return allOk ? 0 : 1;
+  }
+
+  /** W3 on a fresh embedded node per run, --repeat times in this JVM. */
+  private boolean runW3(Path root, CpuClock cpu) throws Exception {
+    boolean ok = true;
+    for (int i = 1; i <= repeat; i++) {
+      List<String> problems = new ArrayList<>();
+      RunResult r = W3.run(this, root, i, cpu, problems);
+      System.out.println(W3.humanLine(r, repeat > 1 ? "run " + i + "/" + repeat : null));
+      if (!problems.isEmpty()) {
+        System.out.println("W3 FAILED: " + String.join("; ", problems));
+        ok = false;
+      }
+      if (emitResults) {
+        System.out.println(r.line());
+      }
+    }
+    return ok;
   }
 
   /** The backlog workload (BacklogBench): N delayed items, a restart, N due items drained. */
@@ -198,15 +268,7 @@ public final class Bench implements Callable<Integer> {
           return DONE;
         };
 
-    Config config = ConfigFactory.parseString(String.join("\n", overrides))
-        .withFallback(ConfigFactory.parseString(String.join("\n",
-            "rebound.data-dir = \"" + dir.toString().replace("\\", "/") + "\"",
-            "rebound.max-concurrency = " + concurrency,
-            "rebound.handler-dispatcher.thread-pool-executor.fixed-pool-size = " + concurrency,
-            "rebound.queues." + queue + " {",
-            "  concurrency = " + concurrency,
-            "  retry { initial = 0ms, jitter = none, max-attempts = 5 }",
-            "}")));
+    Config config = nodeConfig(queue, dir);
 
     if (databaseUrl != null) {
       BenchCluster.emptyTables(databaseUrl, databaseUser);
@@ -295,6 +357,7 @@ public final class Bench implements Callable<Integer> {
       double[] lat = tracker.latenciesMillis();
       r.p50 = percentile(lat, 0.50);
       r.p99 = percentile(lat, 0.99);
+      r.max = lat.length == 0 ? Double.NaN : lat[lat.length - 1];
       r.peakHeap = peak;
       r.heapAfterGc = afterGc;
       r.gcMillis = gcDuring;
@@ -343,6 +406,19 @@ public final class Bench implements Callable<Integer> {
       r.problems().add(tracker.wrongAttempts + " items succeeded after an unexpected number of attempts (expected " + tracker.expectedAttempts + ")");
     }
     return r;
+  }
+
+  /** A node on its own data dir with one queue: --concurrency everywhere, zero backoff, --set on top. */
+  Config nodeConfig(String queue, Path dir) {
+    return ConfigFactory.parseString(String.join("\n", overrides))
+        .withFallback(ConfigFactory.parseString(String.join("\n",
+            "rebound.data-dir = \"" + dir.toString().replace("\\", "/") + "\"",
+            "rebound.max-concurrency = " + concurrency,
+            "rebound.handler-dispatcher.thread-pool-executor.fixed-pool-size = " + concurrency,
+            "rebound.queues." + queue + " {",
+            "  concurrency = " + concurrency,
+            "  retry { initial = 0ms, jitter = none, max-attempts = 5 }",
+            "}")));
   }
 
   // ---- tracking items through their transitions ------------------------------------------------
@@ -408,6 +484,7 @@ public final class Bench implements Callable<Integer> {
     double itemsPerSec = Double.NaN;
     double p50 = Double.NaN;
     double p99 = Double.NaN;
+    double max = Double.NaN;
     double peakHeap = Double.NaN;
     double heapAfterGc = Double.NaN;
     double gcMillis = Double.NaN;
@@ -467,6 +544,7 @@ public final class Bench implements Callable<Integer> {
       m.itemsPerSec = med(rs, r -> r.itemsPerSec);
       m.p50 = med(rs, r -> r.p50);
       m.p99 = med(rs, r -> r.p99);
+      m.max = med(rs, r -> r.max);
       m.peakHeap = med(rs, r -> r.peakHeap);
       m.heapAfterGc = med(rs, r -> r.heapAfterGc);
       m.gcMillis = med(rs, r -> r.gcMillis);
@@ -528,11 +606,7 @@ public final class Bench implements Callable<Integer> {
   // ---- helpers ----------------------------------------------------------------------------------
 
   private static double percentile(double[] sorted, double q) {
-    if (sorted.length == 0) {
-      return Double.NaN;
-    }
-    int rank = (int) Math.ceil(q * sorted.length); // nearest-rank
-    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    return Stats.percentile(sorted, q);
   }
 
   private static double secs(long nanos) {
@@ -589,7 +663,7 @@ public final class Bench implements Callable<Integer> {
     return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f", v);
   }
 
-  private static void deleteRecursively(Path dir) {
+  static void deleteRecursively(Path dir) {
     if (!Files.exists(dir)) {
       return;
     }
