@@ -13,7 +13,8 @@ let token = localStorage.getItem('rebound.token') || '';
 async function api(method, path, body) {
   const headers = { Accept: 'application/json, application/problem+json' };
   if (token) headers.Authorization = 'Bearer ' + token;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // Writes need JSON and, on a node without tokens, this header: other sites' pages cannot send it.
+  if (method !== 'GET') { headers['Content-Type'] = 'application/json'; headers['X-Rebound-Request'] = '1'; }
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (res.status === 401 || res.status === 403) {
     $('#token-form').hidden = false;

@@ -56,9 +56,12 @@ public final class HttpApi extends AllDirectives {
       ContentTypes.create(MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8));
 
   private final Rebound node;
+  private final ApiSettings settings;
   private final long maxPayload;
   private final int maxBatch;
   private final Access access;
+  private final CrossSite crossSite;
+  private final boolean open;
 
   /** An open API without a rate limit, as on loopback in tests. */
   public HttpApi(Rebound node, long maxPayload, int maxBatch) {
@@ -72,17 +75,31 @@ public final class HttpApi extends AllDirectives {
    * @param limiter the per-caller rate limit
    */
   public HttpApi(Rebound node, long maxPayload, int maxBatch, AuthSettings auth, RateLimiter limiter) {
+    this(node, ApiSettings.of(maxPayload, maxBatch), auth, limiter);
+  }
+
+  /**
+   * @param settings the bounds on input and the Host names answered
+   * @param auth the tokens; none leaves the API open
+   * @param limiter the per-caller rate limit
+   */
+  public HttpApi(Rebound node, ApiSettings settings, AuthSettings auth, RateLimiter limiter) {
     this.node = node;
-    this.maxPayload = maxPayload;
-    this.maxBatch = maxBatch;
+    this.settings = settings;
+    this.maxPayload = settings.maxPayload();
+    this.maxBatch = settings.maxBatch();
     this.access = new Access(auth, limiter);
+    this.crossSite = new CrossSite(settings.hosts());
+    this.open = !auth.enabled();
   }
 
   public Route route() {
+    // The Host check comes first: a DNS-rebinding page must not even get the dashboard's files.
     // The dashboard's files hold no data and a browser cannot send a bearer token for a page
     // load, so they are served before authentication; the page sends the token on its API calls.
-    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
-        concat(new DashboardRoutes().route(), access.authenticated(this::routes))));
+    // Writes are checked after authentication, so that a request without a token still gets 401.
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> crossSite.checkHost(() ->
+        concat(new DashboardRoutes().route(), access.authenticated(c -> crossSite.checkWrite(open, () -> routes(c)))))));
   }
 
   /** Every route with the role it needs; docs/SECURITY.md lists them. */

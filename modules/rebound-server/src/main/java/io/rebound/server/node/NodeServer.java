@@ -6,6 +6,7 @@ import io.rebound.core.config.ReboundConfigException;
 import io.rebound.core.handler.Handlers;
 import io.rebound.server.handlers.HttpHandler;
 import io.rebound.server.handlers.ProcessHandler;
+import io.rebound.server.http.ApiSettings;
 import io.rebound.server.http.HttpApi;
 import io.rebound.server.security.AuthSettings;
 import io.rebound.server.security.RateLimitSettings;
@@ -60,6 +61,7 @@ public final class NodeServer implements AutoCloseable {
     if (maxPayload < 1 || maxBatch < 1) {
       throw new ReboundConfigException(maxPayload < 1 ? "rebound.http.max-payload" : "rebound.http.max-batch", "must be positive");
     }
+    ApiSettings apiSettings = ApiSettings.from(resolved, host);
     AuthSettings auth = AuthSettings.from(resolved);
     auth.checkBinding(host);
     RateLimitSettings rateLimit = RateLimitSettings.from(resolved);
@@ -67,7 +69,7 @@ public final class NodeServer implements AutoCloseable {
     Rebound rebound = Rebound.start(resolved, Map.of(), handlerTypes());
     String step = "bind the HTTP API on " + host + ":" + port;
     try {
-      HttpApi api = new HttpApi(rebound, maxPayload, maxBatch, auth, new RateLimiter(rateLimit));
+      HttpApi api = new HttpApi(rebound, apiSettings, auth, new RateLimiter(rateLimit));
       ServerBuilder server = Http.get(rebound.system()).newServerAt(host, port);
       if (tls.isPresent()) {
         server = server.enableHttps(ConnectionContext.httpsServer(tls.get()));

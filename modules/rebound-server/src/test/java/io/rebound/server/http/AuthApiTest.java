@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
+import io.rebound.server.TestServers;
 import io.rebound.server.node.NodeServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -96,9 +97,7 @@ class AuthApiTest {
   static Answer call(String method, String path, String body, String authorization, Map<String, String> headers) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.url() + path)).timeout(Duration.ofSeconds(30));
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
-      b.header("Content-Type", "application/json");
-    }
+    TestServers.asClient(b, method);
     if (authorization != null) {
       b.header("Authorization", authorization);
     }
