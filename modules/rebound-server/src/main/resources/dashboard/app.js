@@ -221,7 +221,7 @@ async function loadItem(id) {
   $('#item-title').textContent = (item.key ? item.key + ' · ' : '') + item.queue;
   const facts = [['Id', item.id], ['Status', item.status], ['Attempts', item.attempts + ' of ' + item.maxAttempts],
     ['Priority', item.priority], ['Next attempt', item.nextAttemptAt || '-'], ['Created', item.createdAt],
-    ['Updated', item.updatedAt], ['Payload', JSON.stringify(item.payload)]];
+    ['Updated', item.updatedAt], ['Payload', item.payload === undefined ? '(hidden: needs the producer role)' : JSON.stringify(item.payload)]];
   $('#item-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-testid': 'item-' + k.toLowerCase() }, v)]));
   const actions = [];
   if (item.status === 'DEAD_LETTERED') actions.push(el('button', { onclick: () => act('POST', '/v1/items/' + id + '/redrive') }, 'Redrive'));

@@ -124,11 +124,16 @@ public final class HttpApi extends AllDirectives {
                 path("release", () -> post(() -> operator(c, () -> release(tool)))))))),
         pathPrefix("items", () -> pathPrefix(segment(), id -> concat(
             pathEnd(() -> get(() -> viewer(c, () -> respond(node.status(id).thenApply(v -> ok(Json.item(
-                v.orElseThrow(() -> new ItemNotFoundException(id))))))))),
+                v.orElseThrow(() -> new ItemNotFoundException(id)), payloads(c)))))))),
             path("history", () -> get(() -> viewer(c, () -> respond(node.history(id).thenApply(h ->
                 ok(Json.history(h, c.role().allows(Role.OPERATOR)))))))),
             path("cancel", () -> post(() -> operator(c, () -> respond(node.cancel(id).thenApply(v -> ok(Json.item(v))))))),
             path("redrive", () -> post(() -> operator(c, () -> respond(node.redrive(id).thenApply(v -> ok(Json.item(v)))))))))))));
+  }
+
+  /** Payloads are other people's data: producers (who send them) and operators see them, viewers do not. */
+  private static boolean payloads(Access.Caller c) {
+    return c.role().allows(Role.PRODUCER);
   }
 
   private Route viewer(Access.Caller c, Supplier<Route> inner) {

@@ -30,11 +30,18 @@ final class Json {
   private Json() {}
 
   static ObjectNode item(ItemView v) {
+    return item(v, true);
+  }
+
+  /** @param payload whether to include the payload (not for viewers); without it the field is absent */
+  static ObjectNode item(ItemView v, boolean payload) {
     ErrorKind kind = v.lastError() == null ? null : v.lastError().kind();
     ObjectNode n = common(v.id(), v.queue(), v.key(), v.status(), v.priority(), v.attempts(), v.nextAttemptAt(),
         kind, kind == null ? null : v.lastError().message(), v.createdAt(), v.updatedAt());
     n.put("maxAttempts", v.maxAttempts());
-    n.set("payload", payload(v.payload()));
+    if (payload) {
+      n.set("payload", payload(v.payload()));
+    }
     return n;
   }
 

@@ -38,9 +38,14 @@ public final class NodeServer implements AutoCloseable {
     this.managementUrl = managementUrl;
   }
 
-  /** The handler types a node offers in config: the core's plus http and process. */
+  /** The handler types a node offers in config: the core's plus http and process, with the defaults of reference.conf. */
   public static Handlers handlerTypes() {
-    return new Handlers().with("http", HttpHandler::fromConfig).with("process", ProcessHandler::fromConfig);
+    return handlerTypes(com.typesafe.config.ConfigFactory.defaultReference());
+  }
+
+  /** As {@link #handlerTypes()}, with the process handlers' defaults ({@code rebound.process-handler}) of {@code config}. */
+  public static Handlers handlerTypes(Config config) {
+    return new Handlers().with("http", HttpHandler::fromConfig).with("process", ProcessHandler.factory(config));
   }
 
   /**
@@ -66,7 +71,7 @@ public final class NodeServer implements AutoCloseable {
     auth.checkBinding(host);
     RateLimitSettings rateLimit = RateLimitSettings.from(resolved);
     Optional<SSLContext> tls = TlsSettings.from(resolved);
-    Rebound rebound = Rebound.start(resolved, Map.of(), handlerTypes());
+    Rebound rebound = Rebound.start(resolved, Map.of(), handlerTypes(resolved));
     String step = "bind the HTTP API on " + host + ":" + port;
     try {
       HttpApi api = new HttpApi(rebound, apiSettings, auth, new RateLimiter(rateLimit));
