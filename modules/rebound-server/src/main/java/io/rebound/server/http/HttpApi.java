@@ -125,8 +125,7 @@ public final class HttpApi extends AllDirectives {
         pathPrefix("items", () -> pathPrefix(segment(), id -> concat(
             pathEnd(() -> get(() -> viewer(c, () -> respond(node.status(id).thenApply(v -> ok(Json.item(
                 v.orElseThrow(() -> new ItemNotFoundException(id)), payloads(c)))))))),
-            path("history", () -> get(() -> viewer(c, () -> respond(node.history(id).thenApply(h ->
-                ok(Json.history(h, c.role().allows(Role.OPERATOR)))))))),
+            path("history", () -> get(() -> viewer(c, () -> parameterMap(params -> history(id, params, c))))),
             path("cancel", () -> post(() -> operator(c, () -> respond(node.cancel(id).thenApply(v -> ok(Json.item(v))))))),
             path("redrive", () -> post(() -> operator(c, () -> respond(node.redrive(id).thenApply(v -> ok(Json.item(v)))))))))))));
   }
@@ -153,7 +152,7 @@ public final class HttpApi extends AllDirectives {
   private Route enqueue(String queue, JsonNode body) {
     QueueSettings q = requireQueue(queue);
     Map<String, String> errors = new LinkedHashMap<>();
-    EnqueueRequest request = EnqueueBody.parse(body, "", q.retryPolicy(), maxPayload, errors);
+    EnqueueRequest request = EnqueueBody.parse(body, "", q.retryPolicy(), settings, errors);
     if (request == null) {
       return complete(problem(Problem.invalid(errors)));
     }
@@ -175,7 +174,7 @@ public final class HttpApi extends AllDirectives {
     }
     List<EnqueueRequest> requests = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
-      requests.add(EnqueueBody.parse(items.get(i), "items[" + i + "].", q.retryPolicy(), maxPayload, errors));
+      requests.add(EnqueueBody.parse(items.get(i), "items[" + i + "].", q.retryPolicy(), settings, errors));
     }
     if (!errors.isEmpty()) {
       return complete(problem(Problem.invalid(errors)));
@@ -197,6 +196,31 @@ public final class HttpApi extends AllDirectives {
       return ok(out);
     });
     return respond(all);
+  }
+
+  /** The whole history, or with {@code limit} (and {@code after}) one page of it and the cursor of the next. */
+  private Route history(String id, Map<String, String> params, Access.Caller c) {
+    boolean stackTraces = c.role().allows(Role.OPERATOR);
+    if (!params.containsKey("limit") && !params.containsKey("after")) {
+      return respond(node.history(id).thenApply(h -> ok(Json.history(h, stackTraces))));
+    }
+    Map<String, String> errors = new LinkedHashMap<>();
+    int limit = ReadParams.intParam("limit", params.get("limit"), ReadParams.DEFAULT_LIMIT, 1, ReadParams.MAX_HISTORY_LIMIT, errors);
+    int after = ReadParams.intParam("after", params.get("after"), 0, 0, Integer.MAX_VALUE, errors);
+    if (!errors.isEmpty()) {
+      return complete(problem(Problem.invalid(errors)));
+    }
+    return respond(node.history(id).thenApply(h -> {
+      int from = Math.min(after, h.size());
+      int to = (int) Math.min((long) from + limit, h.size());
+      ObjectNode out = Json.history(h.subList(from, to), stackTraces);
+      if (to < h.size()) {
+        out.put("next", Integer.toString(to));
+      } else {
+        out.putNull("next");
+      }
+      return ok(out);
+    }));
   }
 
   private Route queues() {
@@ -318,12 +342,27 @@ public final class HttpApi extends AllDirectives {
     return maxPayload + 64 * 1024;
   }
 
+  /** {@code rebound.http.max-batch-body}: a batch is read whole (as text, then a tree), so it is bounded by itself. */
   private long batchLimit() {
-    return Math.min(Integer.MAX_VALUE, (maxPayload + 1024) * (long) maxBatch);
+    return settings.maxBatchBody();
   }
 
-  /** Reads the body as JSON within a size limit; malformed JSON is a 400 problem. */
+  /**
+   * Reads the body as JSON within a size limit; malformed JSON is a 400 problem. A body whose
+   * Content-Length is over the limit is refused before a byte of it is read; one without (chunked)
+   * is refused as soon as it grows past the limit, never held whole.
+   */
   private Route body(long limit, Function<JsonNode, Route> inner) {
+    return extractRequest(request -> {
+      java.util.OptionalLong length = request.entity().getContentLengthOption();
+      if (length.isPresent() && length.getAsLong() > limit) {
+        return complete(problem(Problem.tooLarge("the request body is " + length.getAsLong() + " bytes, more than the limit of " + limit)));
+      }
+      return readBody(limit, inner);
+    });
+  }
+
+  private Route readBody(long limit, Function<JsonNode, Route> inner) {
     return withSizeLimit(limit, () -> entity(Unmarshaller.entityToString(), text -> {
       JsonNode node;
       try {
@@ -393,6 +432,16 @@ public final class HttpApi extends AllDirectives {
     return Problem.of(500, "internal", "Internal error", "the request failed; the node's log has the details");
   }
 
+  /** Whether reading a body failed on its size limit (the exception may come wrapped). */
+  static boolean tooLarge(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof EntityStreamSizeException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder().match(Throwable.class, e -> complete(problem(problemOf(e)))).build();
   }
@@ -400,7 +449,7 @@ public final class HttpApi extends AllDirectives {
   private RejectionHandler rejections() {
     return RejectionHandler.newBuilder()
         .handle(MalformedRequestContentRejection.class, r -> complete(problem(
-            r.getCause() instanceof EntityStreamSizeException ? Problem.tooLarge("the request body is over the limit")
+            tooLarge(r.getCause()) ? Problem.tooLarge("the request body is over the limit")
                 : Problem.malformed("the body could not be read"))))
         .handleAll(MethodRejection.class, rs -> complete(problem(Problem.of(405, "method-not-allowed", "Method not allowed",
             "use " + String.join(" or ", rs.stream().map(r -> r.supported().name()).distinct().toList())))))
