@@ -48,7 +48,9 @@ final class EnqueueBody {
       errors.put(prefix + "payload", "is required");
       return null;
     }
-    String payloadJson = payload.toString();
+    // As sent (RawPayloads), so the handler gets the producer's bytes; a tree only when built in code.
+    String raw = RawPayloads.raw(payload);
+    String payloadJson = raw != null ? raw : payload.toString();
     // Characters are at most 3 UTF-8 bytes here (surrogate pairs 4 for 2 chars): count bytes only when it may matter.
     if (payloadJson.length() * 3L > maxPayloadBytes) {
       int bytes = payloadJson.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;

@@ -182,11 +182,22 @@ final class Json {
     return n;
   }
 
-  /** Payloads were validated at enqueue, so this only fails on data written by something else. */
+  /**
+   * The payload as stored, written out as is (numbers, key order and duplicate keys as the
+   * producer sent them). Payloads were validated at enqueue, so only text written by something
+   * else fails the check and is shown as a string.
+   */
   private static JsonNode payload(String json) {
-    try {
-      return MAPPER.readTree(json);
-    } catch (JsonProcessingException e) {
+    try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(json)) {
+      if (p.nextToken() == null) {
+        return MAPPER.getNodeFactory().textNode(json);
+      }
+      p.skipChildren();
+      if (p.nextToken() != null) {
+        return MAPPER.getNodeFactory().textNode(json);
+      }
+      return MAPPER.getNodeFactory().rawValueNode(new com.fasterxml.jackson.databind.util.RawValue(json.strip()));
+    } catch (java.io.IOException e) {
       return MAPPER.getNodeFactory().textNode(json);
     }
   }
