@@ -24,7 +24,9 @@ import org.apache.pekko.http.javadsl.server.Route;
  *   <li>on an open node (no tokens) a write must also carry {@value #HEADER} (any non-empty value),
  *       which a cross-site page cannot send without a CORS preflight this node never grants, or an
  *       {@code Origin} that is the node itself (its own dashboard), else 403;
- *   <li>a write whose {@code Origin} names another site is refused (403) even with a token.
+ *   <li>a write whose {@code Origin} names another site is refused (403) even with a token; the
+ *       node's own origin is the request's {@code scheme://Host}, or a name listed in {@code
+ *       allowed-hosts} (a proxy may rewrite {@code Host}).
  * </ul>
  */
 final class CrossSite extends AllDirectives {
@@ -61,7 +63,8 @@ final class CrossSite extends AllDirectives {
             "a write must be sent with Content-Type: application/json (even with an empty body)")));
       }
       Optional<String> origin = request.getHeader("Origin").map(HttpHeader::value).map(String::strip);
-      boolean ownOrigin = origin.isPresent() && origin.get().equalsIgnoreCase(ownOrigin(request));
+      boolean ownOrigin = origin.isPresent()
+          && (origin.get().equalsIgnoreCase(ownOrigin(request)) || hosts.listsOrigin(origin.get().toLowerCase(Locale.ROOT)));
       if (origin.isPresent() && !ownOrigin) {
         return complete(forbidden("a write from another site's page is refused (its Origin is not this node)"));
       }

@@ -109,11 +109,11 @@ public final class HttpApi extends AllDirectives {
             pathEndOrSingleSlash(() -> get(() -> viewer(c, this::queues))),
             pathPrefix(segment(), queue -> concat(
                 path("items", () -> concat(
-                    post(() -> producer(c, () -> body(singleLimit(), false, b -> enqueue(queue, b)))),
+                    post(() -> producer(c, () -> body(c, singleLimit(), false, b -> enqueue(queue, b)))),
                     get(() -> viewer(c, () -> parameterMap(params -> list(queue, params)))))),
                 path("stats", () -> get(() -> viewer(c, () -> stats(queue)))),
                 path(segment("dead-letters").slash("redrive"), () -> post(() -> operator(c, () -> optionalBody(b -> redriveDeadLetters(queue, b))))),
-                path(segment("items").slash("batch"), () -> post(() -> producer(c, () -> body(batchLimit(), true, b -> batch(queue, b))))),
+                path(segment("items").slash("batch"), () -> post(() -> producer(c, () -> body(c, batchLimit(), true, b -> batch(queue, b))))),
                 path("pause", () -> post(() -> operator(c, () -> pause(queue, true)))),
                 path("resume", () -> post(() -> operator(c, () -> pause(queue, false)))))))),
         path("alerts", () -> get(() -> viewer(c, this::alerts))),
@@ -352,19 +352,24 @@ public final class HttpApi extends AllDirectives {
    * Content-Length is over the limit is refused before a byte of it is read; one without (chunked)
    * is refused as soon as it grows past the limit, never held whole.
    */
-  private Route body(long limit, boolean batch, Function<JsonNode, Route> inner) {
+  private Route body(Access.Caller c, long limit, boolean batch, Function<JsonNode, Route> inner) {
     return extractRequest(request -> {
       java.util.OptionalLong length = request.entity().getContentLengthOption();
       if (length.isPresent() && length.getAsLong() > limit) {
         return complete(problem(Problem.tooLarge("the request body is " + length.getAsLong() + " bytes, more than the limit of " + limit)));
       }
-      return readBody(limit, batch, inner);
+      return readBody(limit, batch, text -> {
+        if (length.isEmpty()) {
+          access.chargeBytes(c, text.length());
+        }
+      }, inner);
     });
   }
 
   /** Payloads stay as sent ({@link RawPayloads}). */
-  private Route readBody(long limit, boolean batch, Function<JsonNode, Route> inner) {
+  private Route readBody(long limit, boolean batch, java.util.function.Consumer<String> read, Function<JsonNode, Route> inner) {
     return withSizeLimit(limit, () -> entity(Unmarshaller.entityToString(), text -> {
+      read.accept(text);
       JsonNode node;
       try {
         node = RawPayloads.read(text, batch);

@@ -21,15 +21,18 @@ public final class HostSettings {
 
   private final Set<String> hosts;
   private final boolean any;
+  /** Whether the names were listed in config (not the defaults). */
+  private final boolean listed;
 
-  private HostSettings(Set<String> hosts, boolean any) {
+  private HostSettings(Set<String> hosts, boolean any, boolean listed) {
     this.hosts = Set.copyOf(hosts);
     this.any = any;
+    this.listed = listed;
   }
 
   /** Any Host is answered (the check is off). */
   public static HostSettings any() {
-    return new HostSettings(Set.of(), true);
+    return new HostSettings(Set.of(), true, false);
   }
 
   /** The default for a node bound to {@code bindHost}, as with an empty {@code allowed-hosts}. */
@@ -59,7 +62,7 @@ public final class HostSettings {
         hosts.add(n);
       }
     }
-    return new HostSettings(hosts, false);
+    return new HostSettings(hosts, false, !configured.isEmpty());
   }
 
   public static HostSettings from(Config config, String bindHost) {
@@ -76,6 +79,22 @@ public final class HostSettings {
       return true;
     }
     return hosts.contains(normalize(withoutPort(hostHeader.strip())));
+  }
+
+  /**
+   * Whether a browser page at {@code origin} ({@code scheme://host[:port]}) is one of the node's
+   * own names as listed in config, e.g. its public name behind a proxy that rewrites {@code Host}.
+   * The default names do not count: another program's page on localhost is another site.
+   */
+  public boolean listsOrigin(String origin) {
+    if (!listed || origin == null) {
+      return false;
+    }
+    int scheme = origin.indexOf("://");
+    if (scheme < 0) {
+      return false;
+    }
+    return hosts.contains(normalize(withoutPort(origin.substring(scheme + 3))));
   }
 
   public boolean checks() {

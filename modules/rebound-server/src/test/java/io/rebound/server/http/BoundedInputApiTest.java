@@ -44,7 +44,7 @@ class BoundedInputApiTest {
   static void startNode() {
     // The defaults of reference.conf: max-batch-body 16MiB, item-policy { max-attempts 100, min-interval 100ms, max-schedule 100 }.
     node = TestServers.start(dir, """
-        rebound.http.rate-limit.requests-per-second = 0
+        rebound.http.rate-limit { requests-per-second = 0, bytes-per-second = 0 }
         rebound.queues.work { handler.type = simulated, retry { max-attempts = 3, initial = 10ms, jitter = none } }
         """);
   }
@@ -209,6 +209,33 @@ class BoundedInputApiTest {
     }
     for (String bad : Arrays.asList("limit=0", "limit=1001", "limit=x", "after=-1")) {
       assertEquals(400, call("GET", "/v1/items/" + id + "/history?" + bad, null).status(), bad);
+    }
+  }
+
+  @Test
+  void a_caller_over_its_byte_rate_waits_while_small_requests_still_pass(@TempDir Path other) throws Exception {
+    try (NodeServer limited = TestServers.start(other, """
+        rebound.http.rate-limit { requests-per-second = 1000, burst = 1000, bytes-per-second = 1KiB, bytes-burst = 4KiB }
+        rebound.queues.work { handler.type = simulated }
+        """)) {
+      String body = "{\"payload\":\"" + "x".repeat(3000) + "\"}";
+      java.util.function.Function<String, HttpResponse<String>> post = text -> {
+        try {
+          return CLIENT.send(TestServers.asClient(HttpRequest.newBuilder(URI.create(limited.url() + "/v1/queues/work/items"))
+              .timeout(Duration.ofSeconds(30)), "POST").POST(HttpRequest.BodyPublishers.ofString(text)).build(),
+              HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      };
+      assertEquals(201, post.apply(body).statusCode());
+      HttpResponse<String> second = post.apply(body);
+      assertEquals(429, second.statusCode(), second.body());
+      assertTrue(second.headers().firstValue("Retry-After").isPresent());
+      // Small bodies and reads still pass: the request rate is not spent.
+      assertEquals(201, post.apply("{\"payload\":1}").statusCode());
+      assertEquals(200, CLIENT.send(HttpRequest.newBuilder(URI.create(limited.url() + "/v1/queues")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode());
     }
   }
 }

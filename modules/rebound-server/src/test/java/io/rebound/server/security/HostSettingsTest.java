@@ -57,4 +57,14 @@ class HostSettingsTest {
   void a_request_without_a_host_header_is_answered() {
     assertTrue(HostSettings.forBindHost("127.0.0.1").allows(null));
   }
+
+  @Test
+  void an_origin_counts_as_the_node_only_for_names_listed_in_config() {
+    HostSettings listed = HostSettings.of("127.0.0.1", List.of("rebound.example.com"));
+    assertTrue(listed.listsOrigin("https://rebound.example.com"));
+    assertTrue(listed.listsOrigin("https://rebound.example.com:8443"));
+    assertFalse(listed.listsOrigin("https://evil.example"));
+    assertFalse(listed.listsOrigin("null"));
+    assertFalse(HostSettings.forBindHost("127.0.0.1").listsOrigin("http://localhost:3000"), "another local program's page");
+  }
 }
