@@ -60,11 +60,15 @@ class CrossSiteApiTest {
 
   /** One request over a fresh connection, headers exactly as given (Host included). */
   static Raw raw(String method, String path, Map<String, String> headers, String body) throws Exception {
+    return raw(node.port(), method, path, headers, body);
+  }
+
+  static Raw raw(int port, String method, String path, Map<String, String> headers, String body) throws Exception {
     byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
     StringBuilder req = new StringBuilder(method + " " + path + " HTTP/1.1\r\n");
     headers.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
     req.append("Content-Length: ").append(content.length).append("\r\nConnection: close\r\n\r\n");
-    try (Socket s = new Socket("127.0.0.1", node.port())) {
+    try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(30_000);
       OutputStream out = s.getOutputStream();
       out.write(req.toString().getBytes(StandardCharsets.ISO_8859_1));
