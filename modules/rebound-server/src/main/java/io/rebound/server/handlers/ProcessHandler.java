@@ -82,10 +82,11 @@ public final class ProcessHandler implements JobHandler {
     this.environment = Map.copyOf(environment);
   }
 
-  /** Used when neither the handler block nor {@code rebound.process-handler} say (as in unit tests). */
-  static final List<String> DEFAULT_ENVIRONMENT_ALLOW = List.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR");
   /** The node-wide defaults of every process handler (the server module's reference.conf). */
   public static final String DEFAULTS_KEY = "rebound.process-handler";
+  /** reference.conf's list, used when a block read without the node's config has none (as in unit tests). */
+  static final List<String> DEFAULT_ENVIRONMENT_ALLOW =
+      List.copyOf(com.typesafe.config.ConfigFactory.defaultReference().getStringList(DEFAULTS_KEY + ".environment-allow"));
 
   /**
    * A factory reading handler blocks over the node-wide defaults under {@value #DEFAULTS_KEY} of

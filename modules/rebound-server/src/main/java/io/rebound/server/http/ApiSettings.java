@@ -21,11 +21,6 @@ import java.time.Duration;
  */
 public record ApiSettings(long maxPayload, int maxBatch, long maxBatchBody, int maxItemAttempts, Duration minItemInterval,
     int maxScheduleSteps, HostSettings hosts) {
-  static final long DEFAULT_MAX_BATCH_BODY = 16L * 1024 * 1024;
-  static final int DEFAULT_MAX_ITEM_ATTEMPTS = 100;
-  static final Duration DEFAULT_MIN_ITEM_INTERVAL = Duration.ofMillis(100);
-  static final int DEFAULT_MAX_SCHEDULE = 100;
-
   public ApiSettings {
     if (maxPayload < 1) {
       throw new ReboundConfigException("rebound.http.max-payload", "must be positive");
@@ -47,10 +42,10 @@ public record ApiSettings(long maxPayload, int maxBatch, long maxBatchBody, int 
     }
   }
 
-  /** The defaults, with the given payload and batch limits, answering loopback names. */
+  /** The defaults of reference.conf, with the given payload and batch limits, answering loopback names. */
   public static ApiSettings of(long maxPayload, int maxBatch) {
-    return new ApiSettings(maxPayload, maxBatch, DEFAULT_MAX_BATCH_BODY, DEFAULT_MAX_ITEM_ATTEMPTS, DEFAULT_MIN_ITEM_INTERVAL,
-        DEFAULT_MAX_SCHEDULE, HostSettings.forBindHost("127.0.0.1"));
+    ApiSettings d = from(com.typesafe.config.ConfigFactory.defaultReference(), "127.0.0.1");
+    return new ApiSettings(maxPayload, maxBatch, d.maxBatchBody, d.maxItemAttempts, d.minItemInterval, d.maxScheduleSteps, d.hosts);
   }
 
   public ApiSettings withHosts(HostSettings h) {
