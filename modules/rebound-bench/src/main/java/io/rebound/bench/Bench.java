@@ -40,6 +40,7 @@ import picocli.CommandLine.Option;
  *   <li>W2: N items that fail twice (transiently) and then succeed, with no backoff. Prints
  *       end-to-end items/s and the handler invocations counted by the bench's own handler, which
  *       must be exactly 3 N.
+ *   <li>backlog (not in all): see {@link BacklogBench}.
  * </ul>
  *
  * <p>Every run gets a fresh node on a fresh data dir (deleted afterwards); runs follow each other
@@ -56,10 +57,10 @@ public final class Bench implements Callable<Integer> {
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
   private static final double MIB = 1024.0 * 1024.0;
 
-  @Option(names = "--workload", defaultValue = "all", description = "W1, W2 or all (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--workload", defaultValue = "all", description = "W1, W2, all (W1 and W2) or backlog (default: ${DEFAULT-VALUE}).")
   String workload;
 
-  @Option(names = "--items", description = "Items per run (default: 20000 for W1, 5000 for W2).")
+  @Option(names = "--items", description = "Items per run (default: 20000 for W1, 5000 for W2, 1000000 for backlog).")
   Integer items;
 
   @Option(names = "--concurrency", defaultValue = "64",
@@ -104,6 +105,9 @@ public final class Bench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (workload.equalsIgnoreCase("backlog")) {
+      return backlog();
+    }
     List<Workload> workloads = switch (workload.toUpperCase(Locale.ROOT)) {
       case "ALL" -> List.of(Workload.W1, Workload.W2);
       case "W1" -> List.of(Workload.W1);
@@ -155,6 +159,24 @@ public final class Bench implements Callable<Integer> {
       heap.close();
     }
     return allOk ? 0 : 1;
+  }
+
+  /** The backlog workload (BacklogBench): N delayed items, a restart, N due items drained. */
+  private int backlog() throws Exception {
+    int n = items != null ? items : 1_000_000;
+    Path root = dataRoot != null ? dataRoot : Path.of(System.getProperty("java.io.tmpdir"));
+    Files.createDirectories(root);
+    Path dir = Files.createTempDirectory(root, "rebound-bench-backlog-");
+    Runtime rt = Runtime.getRuntime();
+    System.out.printf(Locale.ROOT, "JVM maxHeap=%.0fMiB processors=%d gc=%s; backlog items=%d concurrency=%d overrides=%s%n",
+        rt.maxMemory() / MIB, rt.availableProcessors(), gcNames(), n, concurrency, overrides);
+    try (HeapSampler heap = new HeapSampler()) {
+      return BacklogBench.run(n, concurrency, ConfigFactory.parseString(String.join("\n", overrides)), dir, heap, timeoutSeconds) ? 0 : 1;
+    } finally {
+      if (!keepData) {
+        deleteRecursively(dir);
+      }
+    }
   }
 
   // ---- one run ------------------------------------------------------------------------------
@@ -231,7 +253,7 @@ public final class Bench implements Callable<Integer> {
         if (inFlight != null) {
           inFlight.acquireUninterruptibly();
         }
-        CompletionStage<?> reply = cluster.next().enqueue(queue, request);
+        CompletionStage<?> reply = Producer.enqueue(cluster.next(), queue, request);
         reply.whenComplete((ok, e) -> {
           if (e != null) {
             enqueueErrors.incrementAndGet();

@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import io.rebound.core.crypto.Encryption;
 import io.rebound.api.JobHandler;
 import io.rebound.api.RetryPolicy;
+import io.rebound.core.config.ConfigCheck;
+import io.rebound.core.config.EffectiveConfig;
 import io.rebound.core.config.QueueSettings;
 import io.rebound.core.config.ReboundConfigException;
 import io.rebound.core.config.ReboundSettings;
@@ -31,9 +33,12 @@ import io.rebound.core.metrics.QueueControl;
 import io.rebound.core.metrics.ReboundMetrics;
 import io.rebound.core.storage.Schema;
 import io.rebound.core.tools.MissingMetadata;
+import io.rebound.core.tools.ProbeTypes;
 import io.rebound.core.tools.ToolHealth;
 import io.rebound.core.tools.ToolSupervisor;
 import io.rebound.core.tools.ToolView;
+import io.rebound.core.wake.WakeSettings;
+import io.rebound.core.wake.Waker;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -96,10 +101,15 @@ public final class Rebound implements AutoCloseable {
   /** The retention job, or null when rebound.retention.enabled = off. */
   private final ActorRef<Retention.Command> retention;
   private final ReboundMetrics metrics;
+  private final WakeSettings wake;
+  /** Enqueues asked of items and not yet answered: bounded by rebound.backpressure.max-enqueues-in-flight. */
+  private final AtomicInteger enqueuesInFlight = new AtomicInteger();
 
   private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher, ToolHealth health,
-      IndexSettings indexSettings, ItemIndex index, Alerts alerts, ActorRef<Retention.Command> retention, ReboundMetrics metrics) {
+      IndexSettings indexSettings, ItemIndex index, Alerts alerts, ActorRef<Retention.Command> retention, ReboundMetrics metrics,
+      WakeSettings wake) {
     this.system = system;
+    this.wake = wake;
     this.retention = retention;
     this.health = health;
     this.indexSettings = indexSettings;
@@ -132,8 +142,10 @@ public final class Rebound implements AutoCloseable {
   /** As {@link #start(Config, Map)}, with more handler types to choose from in config. */
   public static Rebound start(Config config, Map<String, JobHandler> handlers, Handlers types) {
     Config resolved = withDefaults(config);
+    configCheck(types).withHandlersInCode(handlers.keySet()).enforce(resolved);
     ReboundSettings settings = ReboundSettings.from(resolved);
     IndexSettings indexSettings = IndexSettings.from(resolved);
+    WakeSettings wake = WakeSettings.from(resolved);
     Map<String, JobHandler> resolvedHandlers = types.resolve(handlers, settings.handlers());
     Database database = Database.of(settings, resolved);
     database.ensureJournal();
@@ -142,7 +154,7 @@ public final class Rebound implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME,
         database.pekkoConfig().withFallback(encryption).withFallback(resolved));
     try {
-      return boot(system, settings, indexSettings, resolvedHandlers, database);
+      return boot(system, settings, indexSettings, wake, resolvedHandlers, database);
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
@@ -185,15 +197,25 @@ public final class Rebound implements AutoCloseable {
     }
   }
 
-  /** The config as a node sees it: yours, over Rebound's Pekko settings, over every reference.conf. */
+  /**
+   * The config as a node sees it: yours, over Rebound's Pekko settings, over every reference.conf,
+   * with {@code ${?VAR}} taken from the environment ({@link EffectiveConfig}).
+   */
   public static Config withDefaults(Config config) {
-    return config
-        .withFallback(ConfigFactory.parseResources(Rebound.class.getClassLoader(), "rebound-pekko.conf"))
-        .withFallback(ConfigFactory.defaultReference())
-        .resolve();
+    return EffectiveConfig.resolve(config);
   }
 
-  private static Rebound boot(ActorSystem<Void> system, ReboundSettings settings, IndexSettings indexSettings,
+  /**
+   * The strict check of {@code rebound.*} keys a start runs ({@link ConfigCheck}): the keys of every
+   * reference.conf, the given handler types and the probe types.
+   */
+  public static ConfigCheck configCheck(Handlers types) {
+    return ConfigCheck.against(ConfigFactory.defaultReference())
+        .withHandlerTypes(types.keys())
+        .withProbeTypes(ProbeTypes.keys());
+  }
+
+  private static Rebound boot(ActorSystem<Void> system, ReboundSettings settings, IndexSettings indexSettings, WakeSettings wake,
       Map<String, JobHandler> handlers, Database database) {
     Cluster cluster = Cluster.get(system);
     CompletableFuture<Done> up = new CompletableFuture<>();
@@ -205,7 +227,7 @@ public final class Rebound implements AutoCloseable {
     Map<String, Integer> limits = new HashMap<>();
     settings.queues().forEach((name, q) -> limits.put(name, q.concurrency()));
     ActorRef<Dispatcher.Command> dispatcher =
-        system.systemActorOf(Dispatcher.create(settings.maxConcurrency(), limits), "rebound-dispatcher", Props.empty());
+        system.systemActorOf(Dispatcher.create(settings.maxConcurrency(), limits, wake.maxWaitingPerQueue()), "rebound-dispatcher", Props.empty());
     Executor handlerExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.handler-dispatcher"));
     Clock clock = Clock.systemUTC();
     ToolHealth health = new ToolHealth(settings.tools().keySet());
@@ -245,7 +267,9 @@ public final class Rebound implements AutoCloseable {
     system.scheduler().scheduleWithFixedDelay(sampleEvery, sampleEvery, () -> alerts.sample(metrics.latest().queues().entrySet().stream()
         .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().depth()))), system.executionContext());
     ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
-        indexSettings.tagSlices()));
+        indexSettings.tagSlices(), wake.horizon()));
+    // Items that left memory come back through the waker when the index shows them due.
+    Waker.init(system, indexDb, settings.queues().keySet(), wake, clock);
 
     // Graceful shutdown: stop granting permits and let running attempts finish (bounded by the
     // phase timeout, rebound.shutdown-timeout); sharding then hands its entities off.
@@ -269,7 +293,7 @@ public final class Rebound implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("the node's Metrics actor did not start", e);
     }
-    Rebound node = new Rebound(system, settings, dispatcher, health, indexSettings, index, alerts, retention, metrics);
+    Rebound node = new Rebound(system, settings, dispatcher, health, indexSettings, index, alerts, retention, metrics, wake);
     if (metricsSettings.queueBeans()) {
       org.apache.pekko.cluster.UniqueAddress self = cluster.selfMember().uniqueAddress();
       metrics.registerQueueBeans(settings.queues().keySet(), self.address() + "#" + self.longUid(), node.queueControl());
@@ -279,7 +303,11 @@ public final class Rebound implements AutoCloseable {
 
   // ---- items ------------------------------------------------------------------------------
 
-  /** Enqueues an item; with a key that exists in the queue, answers with the existing item. */
+  /**
+   * Enqueues an item; with a key that exists in the queue, answers with the existing item. Fails
+   * at once with {@link OverloadedException} while the node has {@code
+   * rebound.backpressure.max-enqueues-in-flight} enqueues in progress.
+   */
   public CompletionStage<EnqueueResult> enqueue(String queue, EnqueueRequest request) {
     QueueSettings q = settings.queues().get(queue);
     if (q == null) {
@@ -288,7 +316,13 @@ public final class Rebound implements AutoCloseable {
     String id = request.key().map(k -> ItemIds.forKey(queue, k)).orElseGet(ItemIds::random);
     PolicyData policy = ownPolicy(q, request);
     Instant notBefore = request.delay().isZero() ? null : Instant.now().plus(request.delay());
+    int inFlight = enqueuesInFlight.incrementAndGet();
+    if (inFlight > wake.maxEnqueuesInFlight()) {
+      enqueuesInFlight.decrementAndGet();
+      return CompletableFuture.failedFuture(new OverloadedException(inFlight - 1, Duration.ofSeconds(1)));
+    }
     return ask(id, r -> new ItemEntity.Enqueue(queue, request.key().orElse(null), request.payload(), request.priority(), notBefore, policy, r))
+        .whenCompleteAsync((reply, error) -> enqueuesInFlight.decrementAndGet(), ec)
         .thenApplyAsync(reply -> {
           if (reply instanceof ItemEntity.Accepted a) {
             return new EnqueueResult(a.item(), a.created());

@@ -2,9 +2,11 @@ package io.rebound.server;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.rebound.core.config.Environment;
 import io.rebound.core.config.ReboundConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Builds a node's config: environment overrides ({@code CONFIG_FORCE_rebound_max__concurrency}
@@ -15,6 +17,11 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   public static Config load(Path file, Config defaults) {
+    return load(file, defaults, System.getenv());
+  }
+
+  /** As {@link #load(Path, Config)}, with the given environment variables (for tests). */
+  public static Config load(Path file, Config defaults, Map<String, String> env) {
     Config user = ConfigFactory.empty();
     if (file != null) {
       if (!Files.isRegularFile(file)) {
@@ -26,7 +33,7 @@ public final class ConfigLoader {
         throw new ReboundConfigException("--config", e.getMessage());
       }
     }
-    return ConfigFactory.systemEnvironmentOverrides()
+    return Environment.overrides(env)
         .withFallback(ConfigFactory.systemProperties())
         .withFallback(user)
         .withFallback(defaults);

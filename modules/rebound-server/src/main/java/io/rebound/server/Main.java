@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         StartCommand.class,
         io.rebound.server.node.MigrateCommand.class,
+        io.rebound.server.config.ConfigCommand.class,
         DemoCommand.class,
         io.rebound.server.cli.EnqueueCommand.class,
         io.rebound.server.cli.StatusCommand.class,

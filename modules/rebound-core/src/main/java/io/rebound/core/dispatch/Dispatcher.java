@@ -29,7 +29,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
    * @param order tie-breaker within a priority: smaller goes first (the item's enqueue time)
    * @param owner the item actor; watched so that its permit is freed if it stops
    */
-  public record Request(String itemId, String queue, int priority, long order, ActorRef<Granted> replyTo, ActorRef<?> owner)
+  public record Request(String itemId, String queue, int priority, long order, ActorRef<Answer> replyTo, ActorRef<?> owner)
       implements Command {}
 
   /** Gives a permit back (the attempt ended), or withdraws a request not yet granted. */
@@ -46,8 +46,18 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
 
   private record OwnerStopped(String itemId, ActorRef<?> owner) implements Command {}
 
+  /** What a request gets: a permit, or (its queue's waiting line is full) a deferral. */
+  public sealed interface Answer {}
+
   /** The permit: the item may start its attempt now. */
-  public record Granted(String itemId) {}
+  public record Granted(String itemId) implements Answer {}
+
+  /**
+   * The queue already has {@code maxWaiting} requests waiting on this node and this one is not
+   * better than any of them: the item should leave memory; the waker brings it back from the
+   * index when permits are free. A better request may also push the worst waiting one out.
+   */
+  public record Deferred(String itemId) implements Answer {}
 
   public record Drained() {}
 
@@ -76,6 +86,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   }
 
   private final int globalLimit;
+  private final int maxWaiting;
   private final Map<String, Lane> lanes = new HashMap<>();
   private final Map<String, Request> waitingById = new HashMap<>();
   private final Map<String, Request> runningById = new HashMap<>();
@@ -86,14 +97,22 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
    * @param globalLimit attempts that may run at once on this node
    * @param queueLimits each queue's own limit; a request for another queue (one removed from the
    *     config) is logged and ignored: its item stays pending until the queue is configured again
+   * @param maxWaiting requests one queue may have waiting at once; more are deferred, so that a
+   *     backlog waits in the database rather than in memory
    */
-  public static Behavior<Command> create(int globalLimit, Map<String, Integer> queueLimits) {
-    return Behaviors.setup(ctx -> new Dispatcher(ctx, globalLimit, queueLimits));
+  public static Behavior<Command> create(int globalLimit, Map<String, Integer> queueLimits, int maxWaiting) {
+    return Behaviors.setup(ctx -> new Dispatcher(ctx, globalLimit, queueLimits, maxWaiting));
   }
 
-  private Dispatcher(ActorContext<Command> ctx, int globalLimit, Map<String, Integer> queueLimits) {
+  /** As {@link #create(int, Map, int)} with no bound on waiting requests. */
+  public static Behavior<Command> create(int globalLimit, Map<String, Integer> queueLimits) {
+    return create(globalLimit, queueLimits, Integer.MAX_VALUE);
+  }
+
+  private Dispatcher(ActorContext<Command> ctx, int globalLimit, Map<String, Integer> queueLimits, int maxWaiting) {
     super(ctx);
     this.globalLimit = globalLimit;
+    this.maxWaiting = maxWaiting;
     queueLimits.forEach((q, limit) -> lanes.put(q, new Lane(limit)));
   }
 
@@ -132,6 +151,13 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
       getContext().watchWith(r.owner(), new OwnerStopped(r.itemId(), r.owner()));
     }
     lane.waiting.add(r);
+    if (lane.waiting.size() > maxWaiting) {
+      // The worst waiting request leaves (often the new one): its item passivates and is woken later.
+      Request worst = lane.waiting.pollLast();
+      waitingById.remove(worst.itemId());
+      getContext().unwatch(worst.owner());
+      worst.replyTo().tell(new Deferred(worst.itemId()));
+    }
     grant();
     return this;
   }

@@ -2,9 +2,11 @@ package io.rebound.core.handler;
 
 import com.typesafe.config.Config;
 import io.rebound.api.JobHandler;
+import io.rebound.core.config.ConfigCheck;
 import io.rebound.core.config.ReboundConfigException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -13,16 +15,36 @@ import java.util.function.Function;
  */
 public final class Handlers {
   private final Map<String, Function<Config, JobHandler>> factories = new HashMap<>();
+  private final Map<String, Set<String>> keys = new HashMap<>();
 
   public Handlers() {
-    factories.put("simulated", c -> new SimulatedHandler());
-    factories.put("java", Handlers::javaClass);
+    with("simulated", Set.of(), c -> new SimulatedHandler());
+    with("java", Set.of("class"), Handlers::javaClass);
   }
 
-  /** Adds a handler type (the node adds http and process). */
+  /**
+   * Adds a handler type whose factory reads keys of its own that Rebound does not know: any key in
+   * its {@code handler} block passes the config check.
+   */
   public Handlers with(String type, Function<Config, JobHandler> factory) {
+    return with(type, ConfigCheck.ANY_KEY, factory);
+  }
+
+  /**
+   * Adds a handler type (the node adds http and process).
+   *
+   * @param keys the keys its {@code handler} block may hold besides {@code type}; any other is an
+   *     error at start ({@link ConfigCheck#ANY_KEY}: not checked)
+   */
+  public Handlers with(String type, Set<String> keys, Function<Config, JobHandler> factory) {
     factories.put(type, factory);
+    this.keys.put(type, Set.copyOf(keys));
     return this;
+  }
+
+  /** The handler types, each with the keys its block may hold besides {@code type}. */
+  public Map<String, Set<String>> keys() {
+    return Map.copyOf(keys);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.rebound.core.index;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -32,11 +33,40 @@ public final class IndexSchema {
     "CREATE INDEX IF NOT EXISTS rebound_item_queue_updated ON rebound_item (queue, updated_at)",
   };
 
+  /**
+   * When a PENDING, WAITING or PARKED item is due (null otherwise): the waker reads the due items
+   * of a queue by priority, then due time. Added after the first release, so older tables get it
+   * with their open items filled in.
+   */
+  static final String[] WAKE_DDL = {
+    "ALTER TABLE rebound_item ADD COLUMN IF NOT EXISTS wake_at TIMESTAMP WITH TIME ZONE",
+    "CREATE INDEX IF NOT EXISTS rebound_item_wake ON rebound_item (queue, priority, wake_at, id)",
+    // RUNNING items to check for attempts lost with their node.
+    "CREATE INDEX IF NOT EXISTS rebound_item_status_updated ON rebound_item (status, updated_at)",
+  };
+
+  static final String WAKE_BACKFILL = "UPDATE rebound_item SET wake_at = COALESCE(next_attempt_at, updated_at)"
+      + " WHERE status IN ('PENDING', 'WAITING', 'PARKED')";
+
   public static void ensure(Connection c) throws SQLException {
+    boolean hadWakeAt = hasColumn(c, "rebound_item", "wake_at");
     try (Statement st = c.createStatement()) {
       for (String sql : DDL) {
         st.execute(sql);
       }
+      for (String sql : WAKE_DDL) {
+        st.execute(sql);
+      }
+      if (!hadWakeAt) {
+        st.executeUpdate(WAKE_BACKFILL);
+      }
+    }
+  }
+
+  private static boolean hasColumn(Connection c, String table, String column) throws SQLException {
+    // H2 (DATABASE_TO_UPPER=false) and PostgreSQL both keep these names in lower case.
+    try (ResultSet rs = c.getMetaData().getColumns(null, null, table, column)) {
+      return rs.next();
     }
   }
 }

@@ -27,7 +27,7 @@ final class IndexUpdates {
   static final int MAX_ERROR = 1000;
   private static final List<String> ALL_COLUMNS = List.of(
       "queue", "item_key", "status", "priority", "attempts", "next_attempt_at", "last_error_kind", "last_error",
-      "created_at", "updated_at");
+      "created_at", "updated_at", "wake_at");
 
   /** The pending change of one row: the columns set so far, and whether it is a whole new row. */
   private static final class Change {
@@ -99,6 +99,7 @@ final class IndexUpdates {
       m.put("last_error_kind", null);
       m.put("last_error", null);
       m.put("created_at", time(e.at()));
+      m.put("wake_at", time(e.notBefore() != null ? e.notBefore() : e.at()));
     } else if (event instanceof ItemEntity.AttemptStarted e) {
       status(m, ItemStatus.RUNNING, e.at());
       m.put("attempts", e.attempt());
@@ -110,6 +111,7 @@ final class IndexUpdates {
       status(m, e.nextAttemptAt() == null ? ItemStatus.RUNNING : ItemStatus.WAITING, e.at());
       m.put("attempts", e.attempt());
       m.put("next_attempt_at", time(e.nextAttemptAt()));
+      m.put("wake_at", time(e.nextAttemptAt()));
       m.put("last_error_kind", e.kind().name());
       m.put("last_error", truncate(e.message()));
     } else if (event instanceof ItemEntity.DeadLettered e) {
@@ -119,14 +121,17 @@ final class IndexUpdates {
       status(m, ItemStatus.PARKED, e.at());
       m.put("attempts", e.attempts());
       m.put("next_attempt_at", time(e.until()));
+      m.put("wake_at", time(e.until()));
       m.put("last_error_kind", "TOOL_UNAVAILABLE");
       m.put("last_error", truncate(e.message()));
     } else if (event instanceof ItemEntity.Unparked e) {
       status(m, ItemStatus.PENDING, e.at());
+      m.put("wake_at", time(e.at()));
     } else if (event instanceof ItemEntity.Cancelled e) {
       status(m, ItemStatus.CANCELLED, e.at());
     } else if (event instanceof ItemEntity.Redriven e) {
       status(m, ItemStatus.PENDING, e.at());
+      m.put("wake_at", time(e.at()));
       m.put("attempts", 0);
     }
     return m;
@@ -137,6 +142,8 @@ final class IndexUpdates {
     m.put("updated_at", time(at));
     // Events that set a due time put it after this.
     m.put("next_attempt_at", null);
+    // Only open items are due: the waker reads this column.
+    m.put("wake_at", null);
   }
 
   private static int update(Connection c, String id, Map<String, Object> columns) throws SQLException {

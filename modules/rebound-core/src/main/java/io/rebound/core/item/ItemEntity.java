@@ -84,6 +84,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   /** The dispatcher's permit arrived (internal). */
   public record PermitGranted() implements Command {}
 
+  /** The dispatcher's waiting line for the queue is full (internal): leave memory until woken. */
+  public record PermitDeferred() implements Command {}
+
   /** How an execution ended (internal); {@code kind} is null on success. */
   public record AttemptCompleted(
       int execution, ErrorKind kind, String message, String stackTrace, Duration retryAfter, List<String> tools)
@@ -104,8 +107,26 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   /** Sharding's stop message, so that messages already in the mailbox are handled first. */
   public record Stop() implements Command {}
 
-  /** Sent through sharding to an item that stops while it still has work: it starts again. */
-  public record Wake() implements Command {}
+  /**
+   * Starts the item (through sharding) so that it takes up its work: sent by the waker for items
+   * the index shows due or RUNNING, and by an item to itself when it stops with work.
+   *
+   * @param replyTo the waker, told when there is nothing more to wait for; null when nobody asks
+   */
+  public record Wake(ActorRef<Woken> replyTo) implements Command {}
+
+  /** What a woken item did about its work. */
+  public enum WakeOutcome {
+    /** Its attempt started (or one was already running). */
+    STARTED,
+    /** It is due, but its queue's waiting line on its node is full: it left memory again. */
+    DEFERRED,
+    /** Nothing to do now (not due yet, parked, terminal, unknown): it stays or leaves as its state says. */
+    IDLE
+  }
+
+  /** The answer to a {@link Wake} that asked for one. */
+  public record Woken(String id, WakeOutcome outcome) implements CborSerializable {}
 
   // ---- replies ----------------------------------------------------------------------------
 
@@ -259,14 +280,16 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private final TimerScheduler<Command> timers;
   private final Optional<ActorRef<ClusterSharding.ShardCommand>> shard;
   private final ItemRuntime rt;
-  private final ActorRef<Dispatcher.Granted> grants;
+  private final ActorRef<Dispatcher.Answer> grants;
   private final Set<String> tags;
   /** Not persisted: this incarnation has a request out at the dispatcher. */
   private boolean permitRequested;
   /** Not persisted: this incarnation holds a permit (its attempt is running). */
   private boolean holdingPermit;
-  /** Not persisted: this incarnation asked its shard to passivate it. */
-  private boolean passivationRequested;
+  /** Not persisted: the state this incarnation had when it asked its shard to passivate it, or null. */
+  private State passivatedIn;
+  /** Not persisted: a waker waiting to hear what this item did, or null. */
+  private ActorRef<Woken> waker;
 
   private ItemEntity(
       String id,
@@ -280,7 +303,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     this.timers = timers;
     this.shard = shard;
     this.rt = rt;
-    this.grants = ctx.messageAdapter(Dispatcher.Granted.class, g -> new PermitGranted());
+    this.grants = ctx.messageAdapter(Dispatcher.Answer.class,
+        a -> a instanceof Dispatcher.Granted ? new PermitGranted() : new PermitDeferred());
     this.tags = Set.of(ItemTags.tagFor(id, rt.tagSlices()));
   }
 
@@ -321,6 +345,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
         .onCommand(Redrive.class, this::onRedrive)
         .onCommand(Release.class, this::onRelease)
         .onCommand(PermitGranted.class, this::onPermitGranted)
+        .onCommand(PermitDeferred.class, this::onPermitDeferred)
         .onCommand(AttemptCompleted.class, this::onAttemptCompleted)
         .onCommand(AttemptTimedOut.class, this::onTimedOut)
         .onCommand(Heartbeat.class, this::onHeartbeat)
@@ -328,7 +353,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
         .onCommand(Due.class, this::onDue)
         .onCommand(Idle.class, this::onIdle)
         .onCommand(Stop.class, this::onStop)
-        .onCommand(Wake.class, (s, c) -> Effect().noReply())
+        .onCommand(Wake.class, this::onWake)
         .build();
   }
 
@@ -410,14 +435,56 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     if (!down.isEmpty()) {
       // Checked against the node's view, no round trip: park rather than burn an attempt.
       release();
+      answerWaker(WakeOutcome.IDLE);
       return park(s, s.attempts(), 0, down, "tools down: " + String.join(", ", down));
     }
     permitRequested = false;
     holdingPermit = true;
+    answerWaker(WakeOutcome.STARTED);
     return Effect()
         .persist(new AttemptStarted(s.attempts() + 1, s.executions() + 1, now()))
         .thenRun(this::startAttempt)
         .thenNoReply();
+  }
+
+  /** The node has enough items of this queue waiting: this one waits in the journal and the index instead. */
+  private ReplyEffect<Event, State> onPermitDeferred(State s, PermitDeferred c) {
+    if (permitRequested) {
+      permitRequested = false;
+      answerWaker(WakeOutcome.DEFERRED);
+      passivate(s);
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onWake(State s, Wake c) {
+    if (isOpen(s) && s.status() != ItemStatus.RUNNING && !permitRequested) {
+      // In memory already (asked something while not due, say) and due now: take the work up.
+      arm(s);
+    }
+    if (c.replyTo() == null) {
+      return Effect().noReply();
+    }
+    if (permitRequested) {
+      // Answered when the permit comes (or the dispatcher defers it); a repeat replaces nothing.
+      if (waker != null && !waker.equals(c.replyTo())) {
+        answerWaker(WakeOutcome.IDLE);
+      }
+      waker = c.replyTo();
+    } else {
+      c.replyTo().tell(new Woken(id, s.status() == ItemStatus.RUNNING ? WakeOutcome.STARTED : WakeOutcome.IDLE));
+      if (!s.exists()) {
+        passivateWhenIdle();
+      }
+    }
+    return Effect().noReply();
+  }
+
+  private void answerWaker(WakeOutcome outcome) {
+    if (waker != null) {
+      waker.tell(new Woken(id, outcome));
+      waker = null;
+    }
   }
 
   private ReplyEffect<Event, State> onAttemptCompleted(State s, AttemptCompleted c) {
@@ -495,23 +562,34 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   /**
    * A command that arrived after the item asked to passivate (a redrive of a dead letter, an
-   * enqueue of a new id) may have revived it. Stopping would then leave live work that nothing
-   * restarts, since a passivated entity is no longer remembered: so it wakes itself through
-   * sharding, which starts it again (and remembers it) once it has stopped.
+   * enqueue of a new id) may have given it work within the horizon. Stopping would then leave
+   * that work to the waker, a poll and the index's lag later: so it wakes itself through
+   * sharding, which starts it again once it has stopped.
    */
   private ReplyEffect<Event, State> onStop(State s, Stop c) {
-    // Only after its own request: a handoff or a node shutdown stops items with work on purpose.
-    if (passivationRequested && s.exists() && !s.status().isTerminal()) {
-      ClusterSharding.get(ctx.getSystem()).entityRefFor(ENTITY_TYPE_KEY, id).tell(new Wake());
+    // Only after its own request, and only when a later command changed it: a handoff or a node
+    // shutdown stops items with work on purpose (the waker finds them in the index).
+    if (passivatedIn != null && s != passivatedIn && inMemory(s)) {
+      ClusterSharding.get(ctx.getSystem()).entityRefFor(ENTITY_TYPE_KEY, id).tell(new Wake(null));
     }
+    answerWaker(WakeOutcome.IDLE);
     return Effect().stop().thenNoReply();
   }
 
   private ReplyEffect<Event, State> onIdle(State s, Idle c) {
-    if (!s.exists() || s.status().isTerminal()) {
-      passivate();
+    if (!inMemory(s)) {
+      if (!permitRequested && !holdingPermit) {
+        passivate(s);
+      }
+    } else if (isOpen(s) && s.status() != ItemStatus.RUNNING && !permitRequested) {
+      // It came within the horizon while it idled here: take the work up.
+      arm(s);
     }
     return Effect().noReply();
+  }
+
+  private static boolean isOpen(State s) {
+    return s.exists() && !s.status().isTerminal();
   }
 
   // ---- helpers ----------------------------------------------------------------------------
@@ -621,11 +699,29 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
         timers.startSingleTimer(DUE_TIMER, new Due(), untilDue(s));
       }
       case RUNNING -> {}
-      case SUCCEEDED, DEAD_LETTERED, CANCELLED -> {
-        withdrawRequest();
-        passivate();
-      }
+      case SUCCEEDED, DEAD_LETTERED, CANCELLED -> withdrawRequest();
     }
+    if (!inMemory(s)) {
+      // Nothing to do within the horizon: leave memory; the waker brings it back when it is due.
+      answerWaker(WakeOutcome.IDLE);
+      passivate(s);
+    }
+  }
+
+  /**
+   * Whether the item has work soon enough to stay in memory: an attempt running, or a due time
+   * (a delay, a backoff, a parking without tools, max-park) within the horizon. Anything further
+   * away waits in the journal, and the index's {@code wake_at} tells the waker when.
+   */
+  private boolean inMemory(State s) {
+    if (!s.exists()) {
+      return false;
+    }
+    return switch (s.status()) {
+      case RUNNING -> true;
+      case PENDING, WAITING, PARKED -> untilDue(s).compareTo(rt.horizon()) <= 0;
+      case SUCCEEDED, DEAD_LETTERED, CANCELLED -> false;
+    };
   }
 
   private ReplyEffect<Event, State> rearm(State s) {
@@ -639,7 +735,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     }
     if (s.status() == ItemStatus.RUNNING) {
       ctx.getSelf().tell(new RecoverOrphan(s.executions()));
-    } else if (s.status().isTerminal()) {
+    } else if (!inMemory(s)) {
+      // Started to be asked something (or by a waker early): stay a moment for what follows.
+      register(s);
       passivateWhenIdle();
     } else {
       register(s);
@@ -699,9 +797,11 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     }
   }
 
-  private void passivate() {
-    passivationRequested = true;
-    shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(ctx.getSelf())));
+  private void passivate(State s) {
+    if (passivatedIn == null) {
+      shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(ctx.getSelf())));
+    }
+    passivatedIn = s;
   }
 
   private void passivateWhenIdle() {

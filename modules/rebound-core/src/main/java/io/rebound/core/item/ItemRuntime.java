@@ -6,6 +6,7 @@ import io.rebound.core.dispatch.Dispatcher;
 import io.rebound.core.tools.ToolHealth;
 import io.rebound.core.tools.ToolSupervisor;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -13,7 +14,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 /**
  * What an item entity needs from its node: the queues' settings and handlers, the node's
  * dispatcher, the executor handlers run on, the clock persisted times come from, and the node's
- * view of its tools, and how many tag slices the read side projects its events in.
+ * view of its tools, how many tag slices the read side projects its events in, and the horizon:
+ * an item whose next step is further away than this leaves memory until the waker wakes it.
  */
 public record ItemRuntime(
     Map<String, QueueSettings> queues,
@@ -23,4 +25,12 @@ public record ItemRuntime(
     Clock clock,
     ToolHealth toolHealth,
     ActorRef<ToolSupervisor.Command> toolSupervisor,
-    int tagSlices) {}
+    int tagSlices,
+    Duration horizon) {
+
+  /** Items that never leave memory for a due time (tests of one item outside sharding). */
+  public ItemRuntime(Map<String, QueueSettings> queues, Map<String, JobHandler> handlers, ActorRef<Dispatcher.Command> dispatcher,
+      Executor handlerExecutor, Clock clock, ToolHealth toolHealth, ActorRef<ToolSupervisor.Command> toolSupervisor, int tagSlices) {
+    this(queues, handlers, dispatcher, handlerExecutor, clock, toolHealth, toolSupervisor, tagSlices, Duration.ofDays(365_000));
+  }
+}

@@ -61,7 +61,7 @@ class DispatcherTest {
       this.dispatcher = dispatcher;
     }
 
-    ActorRef<Granted> grants() {
+    ActorRef<Dispatcher.Answer> grants() {
       return probe.ref().narrow();
     }
 
@@ -117,6 +117,21 @@ class DispatcherTest {
 
   private Client dispatcher(int global, Map<String, Integer> queueLimits) {
     return new Client(testKit.spawn(Dispatcher.create(global, queueLimits)));
+  }
+
+  @Test
+  void aFullWaitingLineDefersTheWorstRequestSoThatABacklogWaitsInTheDatabase() {
+    Client c = new Client(testKit.spawn(Dispatcher.create(10, Map.of("q", 1), 2)));
+    c.dispatcher.tell(new Pause("q"));
+    c.request("a", "q", 5, 1);
+    c.request("b", "q", 5, 2);
+    c.request("c", "q", 5, 3);
+    assertEquals(new Dispatcher.Deferred("c"), c.probe.receiveMessage(), "the newest of equals is deferred");
+    c.request("urgent", "q", 9, 4);
+    assertEquals(new Dispatcher.Deferred("b"), c.probe.receiveMessage(), "a better request pushes the worst out");
+    assertEquals(2, c.stats().waiting());
+    c.dispatcher.tell(new Resume("q"));
+    c.expectGranted("urgent");
   }
 
   @Test

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -62,6 +63,9 @@ public final class HttpHandler implements JobHandler {
   /** The longest Retry-After honoured; longer ones are capped (RetryPolicy's own limit for delays). */
   static final Duration MAX_RETRY_AFTER = Duration.ofDays(365);
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The keys of its {@code handler} block besides {@code type}. */
+  public static final Set<String> KEYS = Set.of("url", "timeout", "headers");
 
   static final String ITEM_ID_HEADER = "Rebound-Item-Id";
   static final String ATTEMPT_HEADER = "Rebound-Attempt";

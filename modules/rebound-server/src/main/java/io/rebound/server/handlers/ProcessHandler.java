@@ -47,6 +47,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProcessHandler implements JobHandler {
   /** Characters of stderr kept for a failure message (the tail). */
+  /** The keys of its {@code handler} block besides {@code type}. */
+  public static final Set<String> KEYS = Set.of("command", "transient-exit-codes", "timeout", "directory", "environment-allow", "environment");
+
   static final int STDERR_CHARS = 2048;
   /** Bytes of stderr kept: enough for {@link #STDERR_CHARS} characters of UTF-8. */
   private static final int STDERR_BYTES = STDERR_CHARS * 4;

@@ -12,6 +12,7 @@ import io.rebound.core.ItemNotFoundException;
 import io.rebound.core.Rebound;
 import io.rebound.core.UnknownQueueException;
 import io.rebound.core.UnknownToolException;
+import io.rebound.core.config.EffectiveSettings;
 import io.rebound.core.config.QueueSettings;
 import io.rebound.core.index.ItemIndex;
 import io.rebound.core.dispatch.Dispatcher;
@@ -117,6 +118,8 @@ public final class HttpApi extends AllDirectives {
                 path("pause", () -> post(() -> operator(c, () -> pause(queue, true)))),
                 path("resume", () -> post(() -> operator(c, () -> pause(queue, false)))))))),
         path("alerts", () -> get(() -> viewer(c, this::alerts))),
+        path("config", () -> get(() -> operator(c, () -> complete(ok(Map.of("settings",
+            EffectiveSettings.of(node.system().settings().config()))))))),
         pathPrefix("tools", () -> concat(
             pathEndOrSingleSlash(() -> get(() -> viewer(c, this::tools))),
             pathPrefix(segment(), tool -> concat(
@@ -418,7 +421,9 @@ public final class HttpApi extends AllDirectives {
   }
 
   static HttpResponse problem(Problem p) {
-    return HttpResponse.create().withStatus(p.status()).withEntity(PROBLEM_JSON, Json.bytes(p));
+    HttpResponse r = HttpResponse.create().withStatus(p.status()).withEntity(PROBLEM_JSON, Json.bytes(p));
+    // Overloaded or an item slow to answer: both pass within a moment.
+    return p.status() == 503 ? r.addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(1L)) : r;
   }
 
   /** Maps what the facade fails with to a problem; anything unexpected is logged, never echoed. */
@@ -432,6 +437,9 @@ public final class HttpApi extends AllDirectives {
     }
     if (e instanceof EnqueueBody.TooLarge || e instanceof EntityStreamSizeException) {
       return Problem.tooLarge(e instanceof EnqueueBody.TooLarge ? e.getMessage() : "the request body is over the limit");
+    }
+    if (e instanceof io.rebound.core.OverloadedException) {
+      return Problem.unavailable(e.getMessage());
     }
     if (e instanceof AskTimeoutException || e instanceof TimeoutException) {
       return Problem.unavailable("the item did not answer in time; try again");

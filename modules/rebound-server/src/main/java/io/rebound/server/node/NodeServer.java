@@ -45,7 +45,9 @@ public final class NodeServer implements AutoCloseable {
 
   /** As {@link #handlerTypes()}, with the process handlers' defaults ({@code rebound.process-handler}) of {@code config}. */
   public static Handlers handlerTypes(Config config) {
-    return new Handlers().with("http", HttpHandler::fromConfig).with("process", ProcessHandler.factory(config));
+    return new Handlers()
+        .with("http", HttpHandler.KEYS, HttpHandler::fromConfig)
+        .with("process", ProcessHandler.KEYS, ProcessHandler.factory(config));
   }
 
   /**
@@ -55,6 +57,8 @@ public final class NodeServer implements AutoCloseable {
    */
   public static NodeServer start(Config config) {
     Config resolved = Rebound.withDefaults(config);
+    // Unknown keys first: a misspelled rebound.http key would otherwise pass unnoticed below.
+    Rebound.configCheck(handlerTypes()).enforce(resolved);
     String host = ReboundConfigException.reading("rebound.http.host", () -> resolved.getString("rebound.http.host"));
     int port = ReboundConfigException.reading("rebound.http.port", () -> resolved.getInt("rebound.http.port"));
     long maxPayload = ReboundConfigException.reading("rebound.http.max-payload", () -> resolved.getBytes("rebound.http.max-payload"));

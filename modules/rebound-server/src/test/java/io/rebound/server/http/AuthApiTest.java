@@ -117,6 +117,7 @@ class AuthApiTest {
         new Endpoint("GET", "/v1/queues/work/items", null, "viewer"),
         new Endpoint("GET", "/v1/queues/work/stats", null, "viewer"),
         new Endpoint("GET", "/v1/alerts", null, "viewer"),
+        new Endpoint("GET", "/v1/config", null, "operator"),
         new Endpoint("GET", "/v1/tools", null, "viewer"),
         new Endpoint("GET", "/v1/tools/db/parked", null, "viewer"),
         new Endpoint("GET", item, null, "viewer"),

@@ -117,6 +117,18 @@ class NodeProcessIT {
   }
 
   @Test
+  void aMisspelledKeyFailsTheStartWithOneLineNamingTheClosestKnownKey() throws Exception {
+    Path config = dir.resolve("typo.conf");
+    Files.writeString(config, "rebound.queues.q { handler { type = simulated }, concurency = 4, retry { max-attemps = 2 } }\n");
+    Process node = start(config, "typo");
+    assertTrue(node.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(1, node.exitValue());
+    String err = Files.readString(dir.resolve("typo.err")).lines()
+        .filter(l -> !l.startsWith("SLF4J")).reduce("", (a, b) -> a + b + "\n");
+    assertEquals("rebound: config error: rebound.queues.q.concurency: unknown key (did you mean concurrency?)\n", err);
+  }
+
+  @Test
   void environmentVariablesOverrideTheNodesDataDirAndPort() throws Exception {
     int port = freePort();
     Path config = dir.resolve("env.conf");

@@ -1,0 +1,188 @@
+package io.rebound.bench;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.rebound.api.JobHandler;
+import io.rebound.core.EnqueueRequest;
+import io.rebound.core.Rebound;
+import io.rebound.core.item.ItemStatus;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The backlog workload: what an outage's backlog costs a node.
+ *
+ * <ol>
+ *   <li><b>Waiting</b>: N items enqueued with a one-hour delay (priorities 0-9); the enqueue rate
+ *       and the live heap after a full GC.
+ *   <li><b>Restart</b>: the node is shut down and started again on the same data; the time until
+ *       start returns (the node is up and ready), until a fresh item of another queue is accepted,
+ *       and until it is done; the live heap after GC.
+ *   <li><b>Due</b>: N more items enqueued with no delay into a paused queue (due at once, nothing
+ *       runs), the live heap after GC; then the queue is resumed and drained: items/s, peak heap,
+ *       and whether higher priorities finished first (the mean finishing rank of each priority).
+ * </ol>
+ */
+final class BacklogBench {
+  private static final double MIB = 1024.0 * 1024.0;
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+  /** Enqueues in flight from the bench: a producer that waits for its replies. */
+  private static final int IN_FLIGHT = 2_000;
+
+  private BacklogBench() {}
+
+  static boolean run(int n, int concurrency, Config overrides, Path dir, Bench.HeapSampler heap, int timeoutSeconds) throws Exception {
+    JobHandler noop = ctx -> DONE;
+    Config config = overrides.withFallback(ConfigFactory.parseString(String.join("\n",
+        "rebound.data-dir = \"" + dir.toString().replace("\\", "/") + "\"",
+        "rebound.max-concurrency = " + concurrency,
+        "rebound.handler-dispatcher.thread-pool-executor.fixed-pool-size = " + concurrency,
+        "rebound.queues.backlog.concurrency = " + concurrency,
+        "rebound.queues.due.concurrency = " + concurrency,
+        "rebound.queues.fresh.concurrency = " + concurrency)));
+    Map<String, JobHandler> handlers = Map.of("backlog", noop, "due", noop, "fresh", noop);
+    boolean ok = true;
+
+    // ---- 1. waiting backlog ----
+    System.gc();
+    double heapBefore = liveHeapMib(heap);
+    Rebound node = Rebound.start(config, handlers);
+    long t0 = System.nanoTime();
+    enqueueAll(node, "backlog", n, Duration.ofHours(1));
+    double enqueueRate = n / secs(System.nanoTime() - t0);
+    double waitingHeap = liveHeapMib(heap);
+    System.out.printf(Locale.ROOT, "backlog waiting items=%d enqueue/s=%.0f liveHeapAfterGc=%.0fMiB (empty node %.0fMiB, %.2f KiB/item)%n",
+        n, enqueueRate, waitingHeap, heapBefore, (waitingHeap - heapBefore) * 1024 / n);
+
+    // ---- 2. restart with the backlog ----
+    node.close();
+    long r0 = System.nanoTime();
+    node = Rebound.start(config, handlers);
+    long ready = System.nanoTime() - r0;
+    CompletableFuture<Void> freshDone = new CompletableFuture<>();
+    AtomicLong freshDoneAt = new AtomicLong();
+    String[] freshId = new String[1];
+    node.onTransition(t -> {
+      if ("fresh".equals(t.queue()) && t.status() == ItemStatus.SUCCEEDED) {
+        freshDoneAt.compareAndSet(0, System.nanoTime());
+        freshDone.complete(null);
+      }
+    });
+    long accepted = -1;
+    while (accepted < 0 && System.nanoTime() - r0 < TimeUnit.SECONDS.toNanos(timeoutSeconds)) {
+      try {
+        freshId[0] = node.enqueue("fresh", EnqueueRequest.builder("{}").build()).toCompletableFuture().get(5, TimeUnit.SECONDS).item().id();
+        accepted = System.nanoTime() - r0;
+      } catch (Exception e) {
+        Thread.sleep(50);
+      }
+    }
+    freshDone.get(timeoutSeconds, TimeUnit.SECONDS);
+    long done = freshDoneAt.get() - r0;
+    double restartedHeap = liveHeapMib(heap);
+    System.out.printf(Locale.ROOT, "backlog restart ready=%.1fs freshAccepted=%.1fs freshDone=%.1fs liveHeapAfterGc=%.0fMiB%n",
+        secs(ready), secs(accepted), secs(done), restartedHeap);
+
+    // ---- 3. a due backlog, drained ----
+    node.pause("due");
+    Map<Integer, AtomicLong> rankSum = new ConcurrentHashMap<>();
+    Map<Integer, AtomicInteger> perPriority = new ConcurrentHashMap<>();
+    Map<String, Integer> priorityOf = new ConcurrentHashMap<>();
+    AtomicInteger finished = new AtomicInteger();
+    AtomicLong lastDone = new AtomicLong();
+    node.onTransition(t -> {
+      if ("due".equals(t.queue()) && t.status().isTerminal()) {
+        int rank = finished.incrementAndGet();
+        lastDone.set(System.nanoTime());
+        Integer p = priorityOf.remove(t.id());
+        if (p != null) {
+          rankSum.computeIfAbsent(p, k -> new AtomicLong()).addAndGet(rank);
+          perPriority.computeIfAbsent(p, k -> new AtomicInteger()).incrementAndGet();
+        }
+      }
+    });
+    t0 = System.nanoTime();
+    enqueueDue(node, n, priorityOf);
+    double dueEnqueueRate = n / secs(System.nanoTime() - t0);
+    double dueHeap = liveHeapMib(heap);
+    System.out.printf(Locale.ROOT, "backlog due (paused) items=%d enqueue/s=%.0f liveHeapAfterGc=%.0fMiB%n", n, dueEnqueueRate, dueHeap);
+    heap.reset();
+    long d0 = System.nanoTime();
+    node.resume("due");
+    long deadline = d0 + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    while (finished.get() < n && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    double drainRate = finished.get() / secs(lastDone.get() - d0);
+    StringBuilder ranks = new StringBuilder();
+    for (int p = 9; p >= 0; p--) {
+      AtomicInteger c = perPriority.get(p);
+      if (c != null && c.get() > 0) {
+        ranks.append(String.format(Locale.ROOT, " p%d=%.2f", p, rankSum.get(p).get() / (double) c.get() / n));
+      }
+    }
+    System.out.printf(Locale.ROOT, "backlog drain items=%d items/s=%.0f peakHeap=%.0fMiB meanFinishingRank(0=first,1=last):%s%n",
+        finished.get(), drainRate, heap.peak() / MIB, ranks);
+    if (finished.get() < n) {
+      System.out.println("backlog FAILED: " + (n - finished.get()) + " due items not done within " + timeoutSeconds + "s");
+      ok = false;
+    }
+    node.close();
+    return ok;
+  }
+
+  private static void enqueueAll(Rebound node, String queue, int n, Duration delay) throws InterruptedException {
+    Semaphore inFlight = new Semaphore(IN_FLIGHT);
+    AtomicInteger failed = new AtomicInteger();
+    for (int i = 0; i < n; i++) {
+      inFlight.acquire();
+      EnqueueRequest r = EnqueueRequest.builder("{}").delay(delay).priority(ThreadLocalRandom.current().nextInt(10)).build();
+      Producer.enqueue(node, queue, r).whenComplete((ok, e) -> {
+        if (e != null) {
+          failed.incrementAndGet();
+        }
+        inFlight.release();
+      });
+    }
+    inFlight.acquire(IN_FLIGHT);
+    if (failed.get() > 0) {
+      throw new IllegalStateException(failed.get() + " enqueues failed");
+    }
+  }
+
+  private static void enqueueDue(Rebound node, int n, Map<String, Integer> priorityOf) throws InterruptedException {
+    Semaphore inFlight = new Semaphore(IN_FLIGHT);
+    for (int i = 0; i < n; i++) {
+      inFlight.acquire();
+      int p = ThreadLocalRandom.current().nextInt(10);
+      Producer.enqueue(node, "due", EnqueueRequest.builder("{}").priority(p).build()).whenComplete((r, e) -> {
+        if (r != null) {
+          priorityOf.put(r.item().id(), p);
+        }
+        inFlight.release();
+      });
+    }
+    inFlight.acquire(IN_FLIGHT);
+  }
+
+  private static double liveHeapMib(Bench.HeapSampler heap) {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / MIB;
+  }
+
+  private static double secs(long nanos) {
+    return nanos / 1e9;
+  }
+}
