@@ -13,7 +13,8 @@ let token = localStorage.getItem('rebound.token') || '';
 async function api(method, path, body) {
   const headers = { Accept: 'application/json, application/problem+json' };
   if (token) headers.Authorization = 'Bearer ' + token;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // Writes need JSON and, on a node without tokens, this header: other sites' pages cannot send it.
+  if (method !== 'GET') { headers['Content-Type'] = 'application/json'; headers['X-Rebound-Request'] = '1'; }
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (res.status === 401 || res.status === 403) {
     $('#token-form').hidden = false;
@@ -220,7 +221,7 @@ async function loadItem(id) {
   $('#item-title').textContent = (item.key ? item.key + ' · ' : '') + item.queue;
   const facts = [['Id', item.id], ['Status', item.status], ['Attempts', item.attempts + ' of ' + item.maxAttempts],
     ['Priority', item.priority], ['Next attempt', item.nextAttemptAt || '-'], ['Created', item.createdAt],
-    ['Updated', item.updatedAt], ['Payload', JSON.stringify(item.payload)]];
+    ['Updated', item.updatedAt], ['Payload', item.payload === undefined ? '(hidden: needs the producer role)' : JSON.stringify(item.payload)]];
   $('#item-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-testid': 'item-' + k.toLowerCase() }, v)]));
   const actions = [];
   if (item.status === 'DEAD_LETTERED') actions.push(el('button', { onclick: () => act('POST', '/v1/items/' + id + '/redrive') }, 'Redrive'));

@@ -30,7 +30,7 @@ final class Api {
 
   static Reply post(String url, String body) throws IOException, InterruptedException {
     return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+        .header("Content-Type", "application/json").header("X-Rebound-Request", "1").POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
   /** A GET that completes with null on any failure, for polling many items at once. */

@@ -90,7 +90,8 @@ public final class EffectiveSettings {
           fields.add(ConfigUtil.joinPath(k) + " = " + render(ConfigUtil.joinPath(k), item)));
       return "{" + String.join(", ", fields) + "}";
     }
-    if (isSecret(name) || (path.contains("headers") && !name.equals("content-type"))) {
+    // A process handler's environment, like an http handler's headers, is where credentials go.
+    if (isSecret(name) || (path.contains("headers") && !name.equals("content-type")) || path.contains("environment")) {
       return v.valueType() == ConfigValueType.STRING && ((String) v.unwrapped()).isEmpty() ? "\"\"" : SECRET;
     }
     return switch (v.valueType()) {

@@ -1,6 +1,8 @@
 package io.rebound.core.tools;
 
 import io.rebound.api.ErrorKind;
+import io.rebound.core.crypto.Encryption;
+import io.rebound.core.crypto.KeyRing;
 import io.rebound.api.ToolProbe;
 import java.time.Clock;
 import java.time.Instant;
@@ -50,6 +52,8 @@ public final class ToolSupervisor extends AbstractBehavior<ToolSupervisor.Comman
     final CircuitBreaker breaker;
     Boolean probeOk;
     String lastError;
+    /** {@link #lastError} as logged: a handler's message is replaced while encryption is on. */
+    String loggedError;
     boolean reportedUnavailable;
     boolean probing;
 
@@ -65,6 +69,8 @@ public final class ToolSupervisor extends AbstractBehavior<ToolSupervisor.Comman
   private final Executor probeExecutor;
   private final Consumer<String> onUp;
   private final Clock clock;
+  /** Whether encryption at rest is on: then handlers' messages stay out of the log. */
+  private final boolean redactLogs;
 
   /**
    * @param probeExecutor where probes run (they block)
@@ -88,6 +94,8 @@ public final class ToolSupervisor extends AbstractBehavior<ToolSupervisor.Comman
     this.probeExecutor = probeExecutor;
     this.onUp = onUp;
     this.clock = clock;
+    com.typesafe.config.Config config = ctx.getSystem().settings().config();
+    this.redactLogs = config.hasPath(KeyRing.KEY_FILE) && !config.getString(KeyRing.KEY_FILE).isBlank();
     settings.forEach((name, s) -> {
       // The breaker may try again after one probe interval; the next good probe closes it.
       CircuitBreaker breaker = CircuitBreaker.create(
@@ -142,8 +150,10 @@ public final class ToolSupervisor extends AbstractBehavior<ToolSupervisor.Comman
         tool.breaker.succeed();
       }
       tool.lastError = null;
+      tool.loggedError = null;
     } else {
       tool.lastError = p.error();
+      tool.loggedError = p.error();
     }
     return update(tool);
   }
@@ -159,15 +169,22 @@ public final class ToolSupervisor extends AbstractBehavior<ToolSupervisor.Comman
       } else if (o.kind() == ErrorKind.TOOL_UNAVAILABLE) {
         tool.reportedUnavailable = true;
         tool.lastError = "a handler reported it unavailable: " + o.message();
+        tool.loggedError = "a handler reported it unavailable: " + logged(o.message());
       } else if (o.kind().isRetryable()) {
         tool.breaker.fail();
         if (tool.breaker.isOpen()) {
           tool.lastError = "circuit breaker open after " + tool.settings.breakerMaxFailures() + " failures in a row: " + o.message();
+          tool.loggedError = "circuit breaker open after " + tool.settings.breakerMaxFailures() + " failures in a row: " + logged(o.message());
         }
       }
       update(tool);
     }
     return this;
+  }
+
+  /** A handler's message as the log may show it: it may quote a payload, which encryption keeps off disk. */
+  private String logged(String handlerMessage) {
+    return redactLogs ? Encryption.REDACTED_ERROR : handlerMessage;
   }
 
   private Behavior<Command> update(Tool tool) {
@@ -178,7 +195,7 @@ public final class ToolSupervisor extends AbstractBehavior<ToolSupervisor.Comman
     Instant since = old != null && old.state() == state ? old.since() : clock.instant();
     health.put(new ToolView(name, state, since, down ? tool.lastError : null, tool.breaker.isOpen()));
     if (old == null || old.state() != state) {
-      getContext().getLog().info("Tool {} is {}{}", name, state, down && tool.lastError != null ? ": " + tool.lastError : "");
+      getContext().getLog().info("Tool {} is {}{}", name, state, down && tool.loggedError != null ? ": " + tool.loggedError : "");
       if (state == ToolState.UP) {
         onUp.accept(name);
       }

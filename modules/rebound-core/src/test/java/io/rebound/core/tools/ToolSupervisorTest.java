@@ -345,6 +345,46 @@ class ToolSupervisorTest {
   }
 
   @Test
+  void withEncryptionOnTheLogNamesTheToolButNotTheHandlersMessage() throws Exception {
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    ch.qos.logback.classic.Logger pekko = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.pekko");
+    ch.qos.logback.classic.Level pekkoLevel = pekko.getLevel();
+    pekko.setLevel(ch.qos.logback.classic.Level.INFO);
+    java.nio.file.Path key = java.nio.file.Files.createTempFile("rebound-test", ".key");
+    byte[] bytes = new byte[32];
+    new java.security.SecureRandom().nextBytes(bytes);
+    java.nio.file.Files.writeString(key, java.util.Base64.getEncoder().encodeToString(bytes));
+    cleanup.add(() -> java.nio.file.Files.deleteIfExists(key));
+    ActorTestKit encrypted = ActorTestKit.create("encrypted", ConfigFactory.parseString(
+        "rebound.encryption.key-file = \"" + key.toString().replace("\\", "/") + "\"").withFallback(testKit.system().settings().config()));
+    try {
+      TcpServer server = tcpServer();
+      ToolSettings t = tcpTool("t", server.port, 5);
+      ToolHealth health = new ToolHealth(List.of("t"));
+      ActorRef<Command> supervisor = encrypted.spawn(ToolSupervisor.create(Map.of("t", t), health, probeExecutor, n -> {}, Clock.systemUTC()));
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (health.get("t").state() != ToolState.UP && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      supervisor.tell(new Outcome(List.of("t"), ErrorKind.TOOL_UNAVAILABLE, "cannot parse {\"ssn\":\"078-05-1120\"}"));
+      while (logged.list.stream().noneMatch(e -> e.getFormattedMessage().contains("DOWN")) && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      String down = logged.list.stream().map(e -> e.getFormattedMessage()).filter(m -> m.contains("DOWN")).findFirst()
+          .orElseThrow(() -> new AssertionError(health.get("t") + " " + logged.list.stream().map(e -> e.getLoggerName() + ": " + e.getFormattedMessage()).toList()));
+      assertTrue(down.startsWith("Tool t is DOWN: a handler reported it unavailable: (encrypted"), down);
+      assertFalse(logged.list.stream().anyMatch(e -> e.getFormattedMessage().contains("078-05-1120")), String.valueOf(logged.list));
+    } finally {
+      encrypted.shutdownTestKit();
+      logger.detachAppender(logged);
+      pekko.setLevel(pekkoLevel);
+    }
+  }
+
+  @Test
   void otherOutcomesDoNotMarkTheToolDown() throws Exception {
     TcpServer server = tcpServer();
     Node node = new Node(tcpTool("t", server.port, 2));

@@ -89,7 +89,8 @@ public final class EnqueueCommand extends NodeCommand {
       throw new ParameterException(spec.commandLine(), "Invalid value for option '--payload': it is empty (use e.g. '{}' or 'null')");
     }
     ObjectNode body = NodeClient.MAPPER.createObjectNode();
-    body.set("payload", payload);
+    // The text as given, not the tree: big numbers, key order and duplicates reach the handler as typed.
+    body.putRawValue("payload", new com.fasterxml.jackson.databind.util.RawValue(source.payload.strip()));
     if (key != null) {
       body.put("key", key);
     }

@@ -66,6 +66,11 @@ final class ItemLines {
         if (!(node instanceof ObjectNode item)) {
           throw bad(file, number, "must be a JSON object such as {\"payload\": {...}}, was " + node.getNodeType().name().toLowerCase(Locale.ROOT));
         }
+        // Each payload as written in the file (RawPayloads), not as a parsed tree would print it.
+        JsonNode rawPayload = io.rebound.server.http.RawPayloads.read(text, false).get("payload");
+        if (rawPayload != null) {
+          item.set("payload", rawPayload);
+        }
         defaults.properties().forEach(f -> {
           if (!item.has(f.getKey())) {
             item.set(f.getKey(), f.getValue());
@@ -117,7 +122,8 @@ final class ItemLines {
     if (payload == null) {
       throw new IllegalArgumentException("payload is required");
     }
-    EnqueueRequest.Builder b = EnqueueRequest.builder(payload.toString());
+    String raw = io.rebound.server.http.RawPayloads.raw(payload);
+    EnqueueRequest.Builder b = EnqueueRequest.builder(raw != null ? raw : payload.toString());
     JsonNode v;
     if (present(v = item.get("key"))) {
       b.key(text("key", v));

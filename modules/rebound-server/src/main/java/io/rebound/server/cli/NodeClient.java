@@ -26,6 +26,8 @@ import java.util.function.UnaryOperator;
  */
 final class NodeClient {
   static final ObjectMapper MAPPER = new ObjectMapper();
+  /** The header an open node needs on writes, which cross-site pages cannot send. */
+  static final String REQUEST_HEADER = "X-Rebound-Request";
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
   // Longer than the node's own ask timeout (30s), so that the node answers 503 first.
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
@@ -89,12 +91,13 @@ final class NodeClient {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
-    if (body == null) {
-      request.method(method, HttpRequest.BodyPublishers.noBody());
-    } else {
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      // A node refuses writes without these (docs/SECURITY.md): a web page cannot send them cross-site.
       request.header("Content-Type", "application/json");
-      request.method(method, HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
+      request.header(REQUEST_HEADER, "1");
     }
+    request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
     HttpResponse<String> response;
     try {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));

@@ -96,7 +96,7 @@ public final class RunBatchCommand implements Callable<Integer> {
     List<EnqueueRequest> requests = lines.stream().map(l -> ItemLines.request(l.item(), q.retryPolicy())).toList();
 
     long start = System.nanoTime();
-    try (Rebound node = Rebound.start(cfg, Map.of(), NodeServer.handlerTypes())) {
+    try (Rebound node = Rebound.start(cfg, Map.of(), NodeServer.handlerTypes(Rebound.withDefaults(cfg)))) {
       out.printf("Running %s from %s in queue '%s' (data in %s)%n", Format.count(lines.size(), "item"), file, queue, settings.dataDir());
       out.flush();
       Map<String, ItemStatus> latest = new ConcurrentHashMap<>();

@@ -23,7 +23,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -33,9 +35,12 @@ import java.util.concurrent.TimeUnit;
  * {@code handler { type = process, command = ["./bin/send", "--fast"], transient-exit-codes = [75],
  * timeout = 5m, directory = "." }}: runs a command once per attempt.
  *
- * <p>The payload, as stored, is written to the command's stdin, which is then closed; {@code
- * REBOUND_ITEM_ID}, {@code REBOUND_ATTEMPT} and {@code REBOUND_QUEUE} are added to the node's
- * environment. A command given as one string runs through {@code /bin/sh -c}. Exit 0 is success;
+ * <p>The payload, as stored, is written to the command's stdin, which is then closed. The
+ * command does not inherit the node's environment (it holds database and TLS passwords and API
+ * tokens): it gets only the variables named in {@code environment-allow} (default from {@code
+ * rebound.process-handler.environment-allow}: PATH, HOME, LANG, ...), those set in {@code
+ * environment { NAME = value }}, and {@code REBOUND_ITEM_ID}, {@code REBOUND_ATTEMPT} and {@code
+ * REBOUND_QUEUE}. A command given as one string runs through {@code /bin/sh -c}. Exit 0 is success;
  * an exit code in {@code transient-exit-codes} (default 75, EX_TEMPFAIL) is transient, any other is
  * permanent, with the message {@code "exit <code>: "} and the last 2048 characters of stderr. On
  * {@code timeout} (default 5m) the whole process tree is killed and the attempt fails as transient.
@@ -43,7 +48,7 @@ import java.util.concurrent.TimeUnit;
 public final class ProcessHandler implements JobHandler {
   /** Characters of stderr kept for a failure message (the tail). */
   /** The keys of its {@code handler} block besides {@code type}. */
-  public static final Set<String> KEYS = Set.of("command", "transient-exit-codes", "timeout", "directory");
+  public static final Set<String> KEYS = Set.of("command", "transient-exit-codes", "timeout", "directory", "environment-allow", "environment");
 
   static final int STDERR_CHARS = 2048;
   /** Bytes of stderr kept: enough for {@link #STDERR_CHARS} characters of UTF-8. */
@@ -59,12 +64,41 @@ public final class ProcessHandler implements JobHandler {
   private final Set<Integer> transientExitCodes;
   private final Duration timeout;
   private final File directory;
+  /** Names of the node's variables passed on, when set. */
+  private final List<String> environmentAllow;
+  /** Variables set explicitly; they win over passed-on ones. */
+  private final Map<String, String> environment;
+  /** The node's environment (a test gives its own). */
+  private java.util.function.Supplier<Map<String, String>> nodeEnvironment = System::getenv;
 
   ProcessHandler(List<String> command, Set<Integer> transientExitCodes, Duration timeout, File directory) {
+    this(command, transientExitCodes, timeout, directory, DEFAULT_ENVIRONMENT_ALLOW, Map.of());
+  }
+
+  ProcessHandler(List<String> command, Set<Integer> transientExitCodes, Duration timeout, File directory,
+      List<String> environmentAllow, Map<String, String> environment) {
     this.command = List.copyOf(command);
     this.transientExitCodes = Set.copyOf(transientExitCodes);
     this.timeout = timeout;
     this.directory = directory;
+    this.environmentAllow = List.copyOf(environmentAllow);
+    this.environment = Map.copyOf(environment);
+  }
+
+  /** The node-wide defaults of every process handler (the server module's reference.conf). */
+  public static final String DEFAULTS_KEY = "rebound.process-handler";
+  /** reference.conf's list, used when a block read without the node's config has none (as in unit tests). */
+  static final List<String> DEFAULT_ENVIRONMENT_ALLOW =
+      List.copyOf(com.typesafe.config.ConfigFactory.defaultReference().getStringList(DEFAULTS_KEY + ".environment-allow"));
+
+  /**
+   * A factory reading handler blocks over the node-wide defaults under {@value #DEFAULTS_KEY} of
+   * {@code nodeConfig} (a block's own {@code environment-allow} replaces the default list; its
+   * {@code environment} adds to the default map).
+   */
+  public static java.util.function.Function<Config, JobHandler> factory(Config nodeConfig) {
+    Config defaults = nodeConfig.hasPath(DEFAULTS_KEY) ? nodeConfig.getConfig(DEFAULTS_KEY) : com.typesafe.config.ConfigFactory.empty();
+    return block -> fromConfig(block.withFallback(defaults));
   }
 
   /**
@@ -125,7 +159,32 @@ public final class ProcessHandler implements JobHandler {
       }
       directory = new File(dir);
     }
-    return new ProcessHandler(command, codes, timeout, directory);
+
+    List<String> allow = DEFAULT_ENVIRONMENT_ALLOW;
+    if (c.hasPath("environment-allow")) {
+      allow = reading("environment-allow", () -> c.getStringList("environment-allow"));
+      for (String name : allow) {
+        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+          throw new ReboundConfigException("environment-allow", "must list variable names, was \"" + name + "\"");
+        }
+      }
+    }
+    Map<String, String> env = new TreeMap<>();
+    if (c.hasPath("environment")) {
+      Config e = reading("environment", () -> c.getConfig("environment"));
+      for (var entry : e.root().entrySet()) {
+        String name = entry.getKey();
+        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+          throw new ReboundConfigException("environment", "\"" + name + "\" is not a variable name");
+        }
+        ConfigValue val = entry.getValue();
+        if (val.valueType() == ConfigValueType.OBJECT || val.valueType() == ConfigValueType.LIST) {
+          throw new ReboundConfigException("environment." + name, "must be a string");
+        }
+        env.put(name, String.valueOf(val.unwrapped()));
+      }
+    }
+    return new ProcessHandler(command, codes, timeout, directory, allow, env);
   }
 
   @Override
@@ -134,6 +193,16 @@ public final class ProcessHandler implements JobHandler {
     if (directory != null) {
       pb.directory(directory);
     }
+    Map<String, String> env = pb.environment();
+    Map<String, String> node = nodeEnvironment.get();
+    env.clear();
+    for (String name : environmentAllow) {
+      String value = node.get(name);
+      if (value != null) {
+        env.put(name, value);
+      }
+    }
+    env.putAll(environment);
     pb.environment().put("REBOUND_ITEM_ID", ctx.itemId());
     pb.environment().put("REBOUND_ATTEMPT", Integer.toString(ctx.attempt()));
     pb.environment().put("REBOUND_QUEUE", ctx.queue());
@@ -192,6 +261,13 @@ public final class ProcessHandler implements JobHandler {
       throw new TransientException(message);
     }
     throw new PermanentException(message);
+  }
+
+  /** For tests: this handler with {@code env} as the node's environment. */
+  ProcessHandler withNodeEnvironment(Map<String, String> env) {
+    ProcessHandler h = new ProcessHandler(command, transientExitCodes, timeout, directory, environmentAllow, environment);
+    h.nodeEnvironment = () -> env;
+    return h;
   }
 
   /** Ends the process and its descendants: SIGTERM to all, then SIGKILL to those left after a grace. */
@@ -306,6 +382,8 @@ public final class ProcessHandler implements JobHandler {
 
   @Override
   public String toString() {
-    return "ProcessHandler(" + command + ", transient-exit-codes=" + transientExitCodes + ", timeout=" + Durations.format(timeout) + ")";
+    // The environment's values are left out: they may be secrets.
+    return "ProcessHandler(" + command + ", transient-exit-codes=" + transientExitCodes + ", timeout=" + Durations.format(timeout)
+        + ", environment-allow=" + environmentAllow + ", environment=" + environment.keySet() + ")";
   }
 }

@@ -57,8 +57,19 @@ final class Access extends AllDirectives {
         caller = new Caller("token " + token.get().name(), token.get().role());
       }
       Duration wait = limiter.acquire(caller.rateKey());
-      return wait.isZero() ? inner.apply(caller) : complete(tooMany(wait));
+      if (!wait.isZero()) {
+        return complete(tooMany(wait));
+      }
+      // A body with a Content-Length is counted before it is read; one without, once read (chargeBytes).
+      long length = request.entity().getContentLengthOption().orElse(0L);
+      Duration bytesWait = limiter.acquireBytes(caller.rateKey(), length);
+      return bytesWait.isZero() ? inner.apply(caller) : complete(tooMany(bytesWait));
     });
+  }
+
+  /** Counts a body that came without a Content-Length against the caller's byte rate, once read. */
+  void chargeBytes(Caller caller, long bytes) {
+    limiter.chargeBytes(caller.rateKey(), bytes);
   }
 
   private static HttpResponse tooMany(Duration wait) {

@@ -31,7 +31,8 @@ final class EnqueueBody {
    * @param prefix how fields are named in errors ({@code ""} or {@code "items[3]."})
    * @return the request, or null when {@code errors} got entries
    */
-  static EnqueueRequest parse(JsonNode node, String prefix, RetryPolicy queuePolicy, long maxPayloadBytes, Map<String, String> errors) {
+  static EnqueueRequest parse(JsonNode node, String prefix, RetryPolicy queuePolicy, ApiSettings limits, Map<String, String> errors) {
+    long maxPayloadBytes = limits.maxPayload();
     if (node == null || !node.isObject()) {
       errors.put(prefix.isEmpty() ? "body" : prefix.substring(0, prefix.length() - 1), "must be a JSON object");
       return null;
@@ -47,7 +48,9 @@ final class EnqueueBody {
       errors.put(prefix + "payload", "is required");
       return null;
     }
-    String payloadJson = payload.toString();
+    // As sent (RawPayloads), so the handler gets the producer's bytes; a tree only when built in code.
+    String raw = RawPayloads.raw(payload);
+    String payloadJson = raw != null ? raw : payload.toString();
     // Characters are at most 3 UTF-8 bytes here (surrogate pairs 4 for 2 chars): count bytes only when it may matter.
     if (payloadJson.length() * 3L > maxPayloadBytes) {
       int bytes = payloadJson.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
@@ -59,10 +62,10 @@ final class EnqueueBody {
     field(node, prefix, "key", errors, v -> b.key(text(v)));
     field(node, prefix, "priority", errors, v -> b.priority(integer(v)));
     field(node, prefix, "delay", errors, v -> b.delay(duration(v)));
-    field(node, prefix, "maxAttempts", errors, v -> b.maxAttempts(integer(v)));
+    field(node, prefix, "maxAttempts", errors, v -> b.maxAttempts(attempts(v, limits)));
     JsonNode retry = node.get("retry");
     if (retry != null && !retry.isNull()) {
-      RetryPolicy p = retry(retry, prefix + "retry", queuePolicy, errors);
+      RetryPolicy p = retry(retry, prefix + "retry", queuePolicy, limits, errors);
       if (p != null) {
         b.retryPolicy(p);
       }
@@ -70,7 +73,7 @@ final class EnqueueBody {
     return errors.isEmpty() ? b.build() : null;
   }
 
-  private static RetryPolicy retry(JsonNode r, String prefix, RetryPolicy base, Map<String, String> errors) {
+  private static RetryPolicy retry(JsonNode r, String prefix, RetryPolicy base, ApiSettings limits, Map<String, String> errors) {
     if (!r.isObject()) {
       errors.put(prefix, "must be an object");
       return null;
@@ -84,9 +87,9 @@ final class EnqueueBody {
     }
     RetryPolicy.Builder b = base.toBuilder();
     String p = prefix + ".";
-    field(r, p, "maxAttempts", errors, v -> b.maxAttempts(integer(v)));
-    field(r, p, "initial", errors, v -> b.initial(duration(v)));
-    field(r, p, "maxInterval", errors, v -> b.maxInterval(duration(v)));
+    field(r, p, "maxAttempts", errors, v -> b.maxAttempts(attempts(v, limits)));
+    field(r, p, "initial", errors, v -> b.initial(interval(v, limits)));
+    field(r, p, "maxInterval", errors, v -> b.maxInterval(interval(v, limits)));
     field(r, p, "multiplier", errors, v -> {
       if (!v.isNumber()) {
         throw new IllegalArgumentException("must be a number");
@@ -97,8 +100,11 @@ final class EnqueueBody {
       if (!v.isArray()) {
         throw new IllegalArgumentException("must be an array of durations");
       }
+      if (v.size() > limits.maxScheduleSteps()) {
+        throw new IllegalArgumentException("must have at most " + limits.maxScheduleSteps() + " steps (rebound.http.item-policy.max-schedule), had " + v.size());
+      }
       List<Duration> s = new ArrayList<>();
-      v.forEach(d -> s.add(duration(d)));
+      v.forEach(d -> s.add(interval(d, limits)));
       b.schedule(s);
     });
     field(r, p, "backoff", errors, v -> b.backoff(choice(v, RetryPolicy.Backoff.class)));
@@ -135,6 +141,24 @@ final class EnqueueBody {
       throw new IllegalArgumentException("must be an integer");
     }
     return v.asInt();
+  }
+
+  /** An item's own max attempts, within {@code rebound.http.item-policy.max-attempts}. */
+  private static int attempts(JsonNode v, ApiSettings limits) {
+    int n = integer(v);
+    if (n > limits.maxItemAttempts()) {
+      throw new IllegalArgumentException("must be at most " + limits.maxItemAttempts() + " (rebound.http.item-policy.max-attempts), was " + n);
+    }
+    return n;
+  }
+
+  /** A backoff an item asks for, at least {@code rebound.http.item-policy.min-interval}. */
+  private static Duration interval(JsonNode v, ApiSettings limits) {
+    Duration d = duration(v);
+    if (d.compareTo(limits.minItemInterval()) < 0) {
+      throw new IllegalArgumentException("must be at least " + limits.minItemInterval().toMillis() + "ms (rebound.http.item-policy.min-interval), was " + v.asText());
+    }
+    return d;
   }
 
   private static Duration duration(JsonNode v) {

@@ -57,9 +57,12 @@ public final class HttpApi extends AllDirectives {
       ContentTypes.create(MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8));
 
   private final Rebound node;
+  private final ApiSettings settings;
   private final long maxPayload;
   private final int maxBatch;
   private final Access access;
+  private final CrossSite crossSite;
+  private final boolean open;
 
   /** An open API without a rate limit, as on loopback in tests. */
   public HttpApi(Rebound node, long maxPayload, int maxBatch) {
@@ -73,17 +76,31 @@ public final class HttpApi extends AllDirectives {
    * @param limiter the per-caller rate limit
    */
   public HttpApi(Rebound node, long maxPayload, int maxBatch, AuthSettings auth, RateLimiter limiter) {
+    this(node, ApiSettings.of(maxPayload, maxBatch), auth, limiter);
+  }
+
+  /**
+   * @param settings the bounds on input and the Host names answered
+   * @param auth the tokens; none leaves the API open
+   * @param limiter the per-caller rate limit
+   */
+  public HttpApi(Rebound node, ApiSettings settings, AuthSettings auth, RateLimiter limiter) {
     this.node = node;
-    this.maxPayload = maxPayload;
-    this.maxBatch = maxBatch;
+    this.settings = settings;
+    this.maxPayload = settings.maxPayload();
+    this.maxBatch = settings.maxBatch();
     this.access = new Access(auth, limiter);
+    this.crossSite = new CrossSite(settings.hosts());
+    this.open = !auth.enabled();
   }
 
   public Route route() {
+    // The Host check comes first: a DNS-rebinding page must not even get the dashboard's files.
     // The dashboard's files hold no data and a browser cannot send a bearer token for a page
     // load, so they are served before authentication; the page sends the token on its API calls.
-    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
-        concat(new DashboardRoutes().route(), access.authenticated(this::routes))));
+    // Writes are checked after authentication, so that a request without a token still gets 401.
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> crossSite.checkHost(() ->
+        concat(new DashboardRoutes().route(), access.authenticated(c -> crossSite.checkWrite(open, () -> routes(c)))))));
   }
 
   /** Every route with the role it needs; docs/SECURITY.md lists them. */
@@ -93,11 +110,11 @@ public final class HttpApi extends AllDirectives {
             pathEndOrSingleSlash(() -> get(() -> viewer(c, this::queues))),
             pathPrefix(segment(), queue -> concat(
                 path("items", () -> concat(
-                    post(() -> producer(c, () -> body(singleLimit(), b -> enqueue(queue, b)))),
+                    post(() -> producer(c, () -> body(c, singleLimit(), false, b -> enqueue(queue, b)))),
                     get(() -> viewer(c, () -> parameterMap(params -> list(queue, params)))))),
                 path("stats", () -> get(() -> viewer(c, () -> stats(queue)))),
                 path(segment("dead-letters").slash("redrive"), () -> post(() -> operator(c, () -> optionalBody(b -> redriveDeadLetters(queue, b))))),
-                path(segment("items").slash("batch"), () -> post(() -> producer(c, () -> body(batchLimit(), b -> batch(queue, b))))),
+                path(segment("items").slash("batch"), () -> post(() -> producer(c, () -> body(c, batchLimit(), true, b -> batch(queue, b))))),
                 path("pause", () -> post(() -> operator(c, () -> pause(queue, true)))),
                 path("resume", () -> post(() -> operator(c, () -> pause(queue, false)))))))),
         path("alerts", () -> get(() -> viewer(c, this::alerts))),
@@ -110,11 +127,15 @@ public final class HttpApi extends AllDirectives {
                 path("release", () -> post(() -> operator(c, () -> release(tool)))))))),
         pathPrefix("items", () -> pathPrefix(segment(), id -> concat(
             pathEnd(() -> get(() -> viewer(c, () -> respond(node.status(id).thenApply(v -> ok(Json.item(
-                v.orElseThrow(() -> new ItemNotFoundException(id))))))))),
-            path("history", () -> get(() -> viewer(c, () -> respond(node.history(id).thenApply(h ->
-                ok(Json.history(h, c.role().allows(Role.OPERATOR)))))))),
+                v.orElseThrow(() -> new ItemNotFoundException(id)), payloads(c)))))))),
+            path("history", () -> get(() -> viewer(c, () -> parameterMap(params -> history(id, params, c))))),
             path("cancel", () -> post(() -> operator(c, () -> respond(node.cancel(id).thenApply(v -> ok(Json.item(v))))))),
             path("redrive", () -> post(() -> operator(c, () -> respond(node.redrive(id).thenApply(v -> ok(Json.item(v)))))))))))));
+  }
+
+  /** Payloads are other people's data: producers (who send them) and operators see them, viewers do not. */
+  private static boolean payloads(Access.Caller c) {
+    return c.role().allows(Role.PRODUCER);
   }
 
   private Route viewer(Access.Caller c, Supplier<Route> inner) {
@@ -134,7 +155,7 @@ public final class HttpApi extends AllDirectives {
   private Route enqueue(String queue, JsonNode body) {
     QueueSettings q = requireQueue(queue);
     Map<String, String> errors = new LinkedHashMap<>();
-    EnqueueRequest request = EnqueueBody.parse(body, "", q.retryPolicy(), maxPayload, errors);
+    EnqueueRequest request = EnqueueBody.parse(body, "", q.retryPolicy(), settings, errors);
     if (request == null) {
       return complete(problem(Problem.invalid(errors)));
     }
@@ -156,7 +177,7 @@ public final class HttpApi extends AllDirectives {
     }
     List<EnqueueRequest> requests = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
-      requests.add(EnqueueBody.parse(items.get(i), "items[" + i + "].", q.retryPolicy(), maxPayload, errors));
+      requests.add(EnqueueBody.parse(items.get(i), "items[" + i + "].", q.retryPolicy(), settings, errors));
     }
     if (!errors.isEmpty()) {
       return complete(problem(Problem.invalid(errors)));
@@ -178,6 +199,31 @@ public final class HttpApi extends AllDirectives {
       return ok(out);
     });
     return respond(all);
+  }
+
+  /** The whole history, or with {@code limit} (and {@code after}) one page of it and the cursor of the next. */
+  private Route history(String id, Map<String, String> params, Access.Caller c) {
+    boolean stackTraces = c.role().allows(Role.OPERATOR);
+    if (!params.containsKey("limit") && !params.containsKey("after")) {
+      return respond(node.history(id).thenApply(h -> ok(Json.history(h, stackTraces))));
+    }
+    Map<String, String> errors = new LinkedHashMap<>();
+    int limit = ReadParams.intParam("limit", params.get("limit"), ReadParams.DEFAULT_LIMIT, 1, ReadParams.MAX_HISTORY_LIMIT, errors);
+    int after = ReadParams.intParam("after", params.get("after"), 0, 0, Integer.MAX_VALUE, errors);
+    if (!errors.isEmpty()) {
+      return complete(problem(Problem.invalid(errors)));
+    }
+    return respond(node.history(id).thenApply(h -> {
+      int from = Math.min(after, h.size());
+      int to = (int) Math.min((long) from + limit, h.size());
+      ObjectNode out = Json.history(h.subList(from, to), stackTraces);
+      if (to < h.size()) {
+        out.put("next", Integer.toString(to));
+      } else {
+        out.putNull("next");
+      }
+      return ok(out);
+    }));
   }
 
   private Route queues() {
@@ -299,18 +345,41 @@ public final class HttpApi extends AllDirectives {
     return maxPayload + 64 * 1024;
   }
 
+  /** {@code rebound.http.max-batch-body}: a batch is read whole (as text, then a tree), so it is bounded by itself. */
   private long batchLimit() {
-    return Math.min(Integer.MAX_VALUE, (maxPayload + 1024) * (long) maxBatch);
+    return settings.maxBatchBody();
   }
 
-  /** Reads the body as JSON within a size limit; malformed JSON is a 400 problem. */
-  private Route body(long limit, Function<JsonNode, Route> inner) {
+  /**
+   * Reads the body as JSON within a size limit; malformed JSON is a 400 problem. A body whose
+   * Content-Length is over the limit is refused before a byte of it is read; one without (chunked)
+   * is refused as soon as it grows past the limit, never held whole.
+   */
+  private Route body(Access.Caller c, long limit, boolean batch, Function<JsonNode, Route> inner) {
+    return extractRequest(request -> {
+      java.util.OptionalLong length = request.entity().getContentLengthOption();
+      if (length.isPresent() && length.getAsLong() > limit) {
+        return complete(problem(Problem.tooLarge("the request body is " + length.getAsLong() + " bytes, more than the limit of " + limit)));
+      }
+      return readBody(limit, batch, text -> {
+        if (length.isEmpty()) {
+          access.chargeBytes(c, text.length());
+        }
+      }, inner);
+    });
+  }
+
+  /** Payloads stay as sent ({@link RawPayloads}). */
+  private Route readBody(long limit, boolean batch, java.util.function.Consumer<String> read, Function<JsonNode, Route> inner) {
     return withSizeLimit(limit, () -> entity(Unmarshaller.entityToString(), text -> {
+      read.accept(text);
       JsonNode node;
       try {
-        node = Json.MAPPER.readTree(text);
+        node = RawPayloads.read(text, batch);
       } catch (JsonProcessingException e) {
         return complete(problem(Problem.malformed(notJson(e))));
+      } catch (java.io.IOException e) {
+        return complete(problem(Problem.malformed("the body is not valid JSON")));
       }
       if (node == null || node.isMissingNode()) {
         return complete(problem(Problem.malformed("the body is empty")));
@@ -379,6 +448,16 @@ public final class HttpApi extends AllDirectives {
     return Problem.of(500, "internal", "Internal error", "the request failed; the node's log has the details");
   }
 
+  /** Whether reading a body failed on its size limit (the exception may come wrapped). */
+  static boolean tooLarge(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof EntityStreamSizeException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder().match(Throwable.class, e -> complete(problem(problemOf(e)))).build();
   }
@@ -386,7 +465,7 @@ public final class HttpApi extends AllDirectives {
   private RejectionHandler rejections() {
     return RejectionHandler.newBuilder()
         .handle(MalformedRequestContentRejection.class, r -> complete(problem(
-            r.getCause() instanceof EntityStreamSizeException ? Problem.tooLarge("the request body is over the limit")
+            tooLarge(r.getCause()) ? Problem.tooLarge("the request body is over the limit")
                 : Problem.malformed("the body could not be read"))))
         .handleAll(MethodRejection.class, rs -> complete(problem(Problem.of(405, "method-not-allowed", "Method not allowed",
             "use " + String.join(" or ", rs.stream().map(r -> r.supported().name()).distinct().toList())))))

@@ -30,11 +30,18 @@ final class Json {
   private Json() {}
 
   static ObjectNode item(ItemView v) {
+    return item(v, true);
+  }
+
+  /** @param payload whether to include the payload (not for viewers); without it the field is absent */
+  static ObjectNode item(ItemView v, boolean payload) {
     ErrorKind kind = v.lastError() == null ? null : v.lastError().kind();
     ObjectNode n = common(v.id(), v.queue(), v.key(), v.status(), v.priority(), v.attempts(), v.nextAttemptAt(),
         kind, kind == null ? null : v.lastError().message(), v.createdAt(), v.updatedAt());
     n.put("maxAttempts", v.maxAttempts());
-    n.set("payload", payload(v.payload()));
+    if (payload) {
+      n.set("payload", payload(v.payload()));
+    }
     return n;
   }
 
@@ -175,11 +182,22 @@ final class Json {
     return n;
   }
 
-  /** Payloads were validated at enqueue, so this only fails on data written by something else. */
+  /**
+   * The payload as stored, written out as is (numbers, key order and duplicate keys as the
+   * producer sent them). Payloads were validated at enqueue, so only text written by something
+   * else fails the check and is shown as a string.
+   */
   private static JsonNode payload(String json) {
-    try {
-      return MAPPER.readTree(json);
-    } catch (JsonProcessingException e) {
+    try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(json)) {
+      if (p.nextToken() == null) {
+        return MAPPER.getNodeFactory().textNode(json);
+      }
+      p.skipChildren();
+      if (p.nextToken() != null) {
+        return MAPPER.getNodeFactory().textNode(json);
+      }
+      return MAPPER.getNodeFactory().rawValueNode(new com.fasterxml.jackson.databind.util.RawValue(json.strip()));
+    } catch (java.io.IOException e) {
       return MAPPER.getNodeFactory().textNode(json);
     }
   }

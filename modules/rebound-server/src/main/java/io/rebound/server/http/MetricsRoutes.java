@@ -35,18 +35,27 @@ final class MetricsRoutes extends AllDirectives {
     this.node = node;
   }
 
-  /** Both need the viewer role when tokens are configured (Prometheus: a bearer token). */
+  /**
+   * Both need the metrics role (or any above it) when tokens are configured (Prometheus: a bearer
+   * token). The handlers' failure messages of {@code recentFailures} are left out below viewer:
+   * they may quote payloads.
+   */
   Route route(Access.Caller caller, Access access) {
     return concat(
-        path("metrics", () -> get(() -> access.allow(caller, Role.VIEWER, () -> complete(
+        path("metrics", () -> get(() -> access.allow(caller, Role.METRICS, () -> complete(
             HttpResponse.create().withStatus(StatusCodes.OK).withEntity(PROMETHEUS_TEXT, node.metrics().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)))))),
-        path(segment("v1").slash("metrics"), () -> get(() -> access.allow(caller, Role.VIEWER, () -> completeWithFuture(node.metrics().snapshot()
+        path(segment("v1").slash("metrics"), () -> get(() -> access.allow(caller, Role.METRICS, () -> completeWithFuture(node.metrics().snapshot()
             .thenApply(s -> HttpResponse.create().withStatus(StatusCodes.OK)
-                .withEntity(ContentTypes.APPLICATION_JSON, Json.bytes(json(s))))
+                .withEntity(ContentTypes.APPLICATION_JSON, Json.bytes(json(s, caller.role().allows(Role.VIEWER)))))
             .exceptionally(e -> HttpApi.problem(HttpApi.problemOf(e))))))));
   }
 
   static ObjectNode json(MetricsSnapshot s) {
+    return json(s, true);
+  }
+
+  /** @param messages whether recent failures carry the handlers' messages */
+  static ObjectNode json(MetricsSnapshot s, boolean messages) {
     ObjectNode n = Json.MAPPER.createObjectNode();
     n.set("at", Json.MAPPER.valueToTree(s.at()));
     figures(n, s.total());
@@ -58,7 +67,9 @@ final class MetricsRoutes extends AllDirectives {
       o.put("id", f.id());
       o.put("queue", f.queue());
       o.put("kind", f.kind().name());
-      o.put("message", f.message());
+      if (messages) {
+        o.put("message", f.message());
+      }
       o.set("at", Json.MAPPER.valueToTree(f.at()));
     }
     ObjectNode tp = n.putObject("throughput");

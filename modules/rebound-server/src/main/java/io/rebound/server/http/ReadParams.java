@@ -13,6 +13,8 @@ import java.util.Map;
 /** Reads the read side's query parameters and bodies; every mistake goes into {@code errors} by field. */
 final class ReadParams {
   static final int DEFAULT_LIMIT = 100;
+  /** The largest page of an item's history ({@code GET /v1/items/{id}/history?limit=}). */
+  static final int MAX_HISTORY_LIMIT = 1000;
   static final int DEFAULT_REDRIVE_MAX = 1000;
   static final int MAX_REDRIVE = 100_000;
 

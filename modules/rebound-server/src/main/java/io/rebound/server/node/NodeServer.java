@@ -6,6 +6,7 @@ import io.rebound.core.config.ReboundConfigException;
 import io.rebound.core.handler.Handlers;
 import io.rebound.server.handlers.HttpHandler;
 import io.rebound.server.handlers.ProcessHandler;
+import io.rebound.server.http.ApiSettings;
 import io.rebound.server.http.HttpApi;
 import io.rebound.server.security.AuthSettings;
 import io.rebound.server.security.RateLimitSettings;
@@ -37,11 +38,16 @@ public final class NodeServer implements AutoCloseable {
     this.managementUrl = managementUrl;
   }
 
-  /** The handler types a node offers in config: the core's plus http and process. */
+  /** The handler types a node offers in config: the core's plus http and process, with the defaults of reference.conf. */
   public static Handlers handlerTypes() {
+    return handlerTypes(com.typesafe.config.ConfigFactory.defaultReference());
+  }
+
+  /** As {@link #handlerTypes()}, with the process handlers' defaults ({@code rebound.process-handler}) of {@code config}. */
+  public static Handlers handlerTypes(Config config) {
     return new Handlers()
         .with("http", HttpHandler.KEYS, HttpHandler::fromConfig)
-        .with("process", ProcessHandler.KEYS, ProcessHandler::fromConfig);
+        .with("process", ProcessHandler.KEYS, ProcessHandler.factory(config));
   }
 
   /**
@@ -64,14 +70,15 @@ public final class NodeServer implements AutoCloseable {
     if (maxPayload < 1 || maxBatch < 1) {
       throw new ReboundConfigException(maxPayload < 1 ? "rebound.http.max-payload" : "rebound.http.max-batch", "must be positive");
     }
+    ApiSettings apiSettings = ApiSettings.from(resolved, host);
     AuthSettings auth = AuthSettings.from(resolved);
     auth.checkBinding(host);
     RateLimitSettings rateLimit = RateLimitSettings.from(resolved);
     Optional<SSLContext> tls = TlsSettings.from(resolved);
-    Rebound rebound = Rebound.start(resolved, Map.of(), handlerTypes());
+    Rebound rebound = Rebound.start(resolved, Map.of(), handlerTypes(resolved));
     String step = "bind the HTTP API on " + host + ":" + port;
     try {
-      HttpApi api = new HttpApi(rebound, maxPayload, maxBatch, auth, new RateLimiter(rateLimit));
+      HttpApi api = new HttpApi(rebound, apiSettings, auth, new RateLimiter(rateLimit));
       ServerBuilder server = Http.get(rebound.system()).newServerAt(host, port);
       if (tls.isPresent()) {
         server = server.enableHttps(ConnectionContext.httpsServer(tls.get()));

@@ -5,10 +5,12 @@ import java.util.Locale;
 
 /**
  * What a token may do on the HTTP API. Each role may do everything the one before it may:
- * a viewer reads, a producer also enqueues, an operator also changes items and queues.
+ * metrics reads the metrics only (for Prometheus), a viewer also reads queues and items (without
+ * payloads), a producer also enqueues and reads payloads, an operator also changes items and queues.
  * docs/SECURITY.md has the table of endpoints.
  */
 public enum Role {
+  METRICS,
   VIEWER,
   PRODUCER,
   OPERATOR;

@@ -64,6 +64,18 @@ class NodeCommandsTest {
   }
 
   @Test
+  void enqueueSendsThePayloadAsTypedWithItsBigNumbersAndKeyOrder() throws IOException {
+    String payload = "{\"amount\":12345678901234567.89,\"z\":1,\"a\":2}";
+    assertEquals(0, cli("enqueue", "work", "--payload", payload, "--key", "raw-1").code());
+    assertEquals(payload, status(ItemIds.forKey("work", "raw-1")).orElseThrow().payload());
+
+    Path file = dir.resolve("raw.jsonl");
+    Files.writeString(file, "{\"key\":\"raw-2\",\"payload\": [12345678901234567.89, {\"b\":1,\"b\":2}]}\n");
+    assertEquals(0, cli("enqueue", "work", "--file", file.toString()).code());
+    assertEquals("[12345678901234567.89, {\"b\":1,\"b\":2}]", status(ItemIds.forKey("work", "raw-2")).orElseThrow().payload());
+  }
+
+  @Test
   void enqueueingAnExistingKeyAgainShowsExisting() {
     assertEquals(0, cli("enqueue", "work", "--payload", "{}", "--key", "twice").code());
     CliRun again = cli("enqueue", "work", "--payload", "{}", "--key", "twice");

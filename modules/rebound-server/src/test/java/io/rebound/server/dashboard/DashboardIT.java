@@ -198,7 +198,7 @@ class DashboardIT {
 
   private static void post(String path, String body) throws Exception {
     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node.url() + path))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        .header("Content-Type", "application/json").header("X-Rebound-Request", "1").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     assertTrue(r.statusCode() < 300, r.body());
   }
 

@@ -82,6 +82,87 @@ class ProcessHandlerTest {
     assertEquals(work.toRealPath().toString(), Files.readString(dir.resolve("seen.pwd")).strip());
   }
 
+  /** What {@code env} printed, by name. */
+  private Map<String, String> printedEnvironment(JobHandler h) throws Exception {
+    Path out = dir.resolve("env.txt");
+    h.handle(ctx()).toCompletableFuture().join();
+    Map<String, String> env = new java.util.TreeMap<>();
+    for (String line : Files.readAllLines(out)) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        env.put(line.substring(0, eq), line.substring(eq + 1));
+      }
+    }
+    return env;
+  }
+
+  private List<String> printEnv() {
+    return List.of("/bin/sh", "-c", "exec env > \"$0\"", dir.resolve("env.txt").toString());
+  }
+
+  @Test
+  void a_process_gets_only_the_allowed_variables_of_the_node_and_no_secret() throws Exception {
+    Map<String, String> node = Map.of(
+        "PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"), "LANG", "C.UTF-8", "HOME", "/home/rebound",
+        "REBOUND_DATABASE_PASSWORD", "db-secret-4711", "REBOUND_TLS_PASSWORD", "tls-secret-4712",
+        "REBOUND_OPERATOR_TOKEN", "token-secret-4713", "AWS_SECRET_ACCESS_KEY", "aws-secret-4714");
+    ProcessHandler h = ((ProcessHandler) handler(printEnv())).withNodeEnvironment(node);
+
+    Map<String, String> env = printedEnvironment(h);
+
+    assertEquals("C.UTF-8", env.get("LANG"));
+    assertEquals("/home/rebound", env.get("HOME"));
+    assertEquals("item-42", env.get("REBOUND_ITEM_ID"));
+    String all = Files.readString(dir.resolve("env.txt"));
+    for (String secret : List.of("db-secret-4711", "tls-secret-4712", "token-secret-4713", "aws-secret-4714", "PASSWORD", "AWS_")) {
+      assertFalse(all.contains(secret), secret + " reached the process: " + all);
+    }
+  }
+
+  @Test
+  void the_real_node_environment_is_not_inherited_beyond_the_allow_list() throws Exception {
+    Map<String, String> env = printedEnvironment(handler(printEnv()));
+    // The shell itself may add PWD, SHLVL and _.
+    java.util.Set<String> expected = new java.util.HashSet<>(ProcessHandler.DEFAULT_ENVIRONMENT_ALLOW);
+    expected.addAll(List.of("REBOUND_ITEM_ID", "REBOUND_ATTEMPT", "REBOUND_QUEUE", "PWD", "SHLVL", "_", "OLDPWD"));
+    for (String name : env.keySet()) {
+      assertTrue(expected.contains(name), name + " was inherited from the node: " + env.keySet());
+    }
+  }
+
+  @Test
+  void a_block_sets_its_own_allow_list_and_explicit_variables() throws Exception {
+    ProcessHandler h = ((ProcessHandler) handler(printEnv(),
+        "environment-allow = [PATH, MAIL_HOST]\nenvironment { MAIL_FROM = \"queue@example.com\", RETRIES = 3 }"))
+        .withNodeEnvironment(Map.of("PATH", "/usr/bin:/bin", "MAIL_HOST", "smtp.local", "HOME", "/home/rebound"));
+
+    Map<String, String> env = printedEnvironment(h);
+
+    assertEquals("smtp.local", env.get("MAIL_HOST"));
+    assertEquals("queue@example.com", env.get("MAIL_FROM"));
+    assertEquals("3", env.get("RETRIES"));
+    assertFalse(env.containsKey("HOME"), "HOME is not in this block's list");
+  }
+
+  @Test
+  void the_node_wide_defaults_come_from_reference_conf_and_a_block_adds_to_their_environment() throws Exception {
+    var factory = ProcessHandler.factory(ConfigFactory.parseString(
+        "rebound.process-handler { environment-allow = [PATH], environment { A = 1 } }"));
+    JobHandler h = factory.apply(ConfigFactory.parseString("type = process\nenvironment { B = 2 }")
+        .withValue("command", ConfigValueFactory.fromIterable(printEnv())));
+    Map<String, String> env = printedEnvironment(h);
+    assertEquals("1", env.get("A"));
+    assertEquals("2", env.get("B"));
+    assertFalse(env.containsKey("HOME"));
+    assertTrue(ConfigFactory.defaultReference().getStringList("rebound.process-handler.environment-allow").contains("PATH"));
+  }
+
+  @Test
+  void an_environment_entry_that_is_not_a_variable_name_is_a_config_error() {
+    var e = assertThrows(ReboundConfigException.class, () -> handler(List.of("/bin/true"), "environment-allow = [\"A=B\"]"));
+    assertTrue(e.getMessage().contains("environment-allow"), e.getMessage());
+  }
+
   @Test
   void exit_75_is_transient() {
     TransientException e = failure(TransientException.class, handler(List.of(script("fail.sh"), "75", "mail server busy")));

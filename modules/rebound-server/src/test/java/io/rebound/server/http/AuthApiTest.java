@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
+import io.rebound.server.TestServers;
 import io.rebound.server.node.NodeServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,11 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
 class AuthApiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
+  static final String METRICS = "metrics-token-0123456789abcdef";
   static final String VIEWER = "viewer-token-0123456789abcdef";
   static final String PRODUCER = "producer-token-0123456789abcdef";
   static final String OPERATOR = "operator-token-0123456789abcdef";
-  private static final Map<String, String> TOKENS = Map.of("viewer", VIEWER, "producer", PRODUCER, "operator", OPERATOR);
-  private static final List<String> ROLES = List.of("viewer", "producer", "operator");
+  private static final Map<String, String> TOKENS = Map.of("metrics", METRICS, "viewer", VIEWER, "producer", PRODUCER, "operator", OPERATOR);
+  private static final List<String> ROLES = List.of("metrics", "viewer", "producer", "operator");
 
   @TempDir static Path dir;
   private static NodeServer node;
@@ -63,6 +65,7 @@ class AuthApiTest {
         rebound.data-dir = "%s"
         rebound.http.port = 0
         rebound.http.auth.tokens = [
+          { token = "%s", role = metrics },
           { token = "%s", role = viewer },
           { token = "%s", role = producer },
           { token-file = "%s", role = operator },
@@ -72,7 +75,7 @@ class AuthApiTest {
         pekko.management.http.port = 0
         pekko.coordinated-shutdown.exit-jvm = off
         rebound.queues.work { handler.type = simulated, retry { max-attempts = 1 } }
-        """.formatted(path(dir.resolve("data")), VIEWER, PRODUCER, path(operatorFile))));
+        """.formatted(path(dir.resolve("data")), METRICS, VIEWER, PRODUCER, path(operatorFile))));
     Answer a = call("POST", "/v1/queues/work/items", "{\"payload\":{\"fail\":1,\"kind\":\"PERMANENT\"}}", OPERATOR);
     assertEquals(201, a.status(), a.raw().body());
     itemId = a.json().get("id").asText();
@@ -96,9 +99,7 @@ class AuthApiTest {
   static Answer call(String method, String path, String body, String authorization, Map<String, String> headers) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.url() + path)).timeout(Duration.ofSeconds(30));
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
-      b.header("Content-Type", "application/json");
-    }
+    TestServers.asClient(b, method);
     if (authorization != null) {
       b.header("Authorization", authorization);
     }
@@ -110,8 +111,8 @@ class AuthApiTest {
   private static List<Endpoint> endpoints() {
     String item = "/v1/items/" + itemId;
     return List.of(
-        new Endpoint("GET", "/metrics", null, "viewer"),
-        new Endpoint("GET", "/v1/metrics", null, "viewer"),
+        new Endpoint("GET", "/metrics", null, "metrics"),
+        new Endpoint("GET", "/v1/metrics", null, "metrics"),
         new Endpoint("GET", "/v1/queues", null, "viewer"),
         new Endpoint("GET", "/v1/queues/work/items", null, "viewer"),
         new Endpoint("GET", "/v1/queues/work/stats", null, "viewer"),
@@ -199,11 +200,39 @@ class AuthApiTest {
   }
 
   @Test
+  void payloadsAreShownToProducersAndOperatorsButNotToViewers() throws Exception {
+    for (String role : List.of("producer", "operator")) {
+      JsonNode item = call("GET", "/v1/items/" + itemId, null, TOKENS.get(role)).json();
+      assertEquals(1, item.path("payload").path("fail").asInt(), role + ": " + item);
+    }
+    JsonNode seen = call("GET", "/v1/items/" + itemId, null, VIEWER).json();
+    assertEquals(itemId, seen.get("id").asText());
+    assertFalse(seen.has("payload"), "a viewer saw the payload: " + seen);
+  }
+
+  @Test
+  void theMetricsRoleReadsMetricsButNoItemsAndNoFailureMessages() throws Exception {
+    assertEquals(200, call("GET", "/metrics", null, METRICS).status());
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (call("GET", "/v1/metrics", null, OPERATOR).json().get("recentFailures").isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertTrue(call("GET", "/v1/metrics", null, OPERATOR).json().get("recentFailures").get(0).has("message"));
+    JsonNode metrics = call("GET", "/v1/metrics", null, METRICS).json();
+    assertFalse(metrics.get("recentFailures").isEmpty());
+    for (JsonNode f : metrics.get("recentFailures")) {
+      assertFalse(f.has("message"), "a metrics token saw a handler's message: " + f);
+    }
+    assertEquals(403, call("GET", "/v1/items/" + itemId, null, METRICS).status());
+    assertEquals(403, call("GET", "/v1/queues", null, METRICS).status());
+  }
+
+  @Test
   void noAnswerEverCarriesATokenValue() throws Exception {
     for (Endpoint e : endpoints()) {
       for (String token : List.of(VIEWER, OPERATOR + "x")) {
         String body = call(e.method(), e.path(), e.body(), token).raw().body();
-        assertFalse(body.contains(VIEWER) || body.contains(PRODUCER) || body.contains(OPERATOR), e + ": " + body);
+        assertFalse(body.contains(METRICS) || body.contains(VIEWER) || body.contains(PRODUCER) || body.contains(OPERATOR), e + ": " + body);
       }
     }
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
+import io.rebound.server.TestServers;
 import io.rebound.server.node.NodeServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -61,9 +62,7 @@ class HttpApiTest {
   private static Answer call(String method, String path, String body) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.url() + path)).timeout(Duration.ofSeconds(30));
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
-      b.header("Content-Type", "application/json");
-    }
+    TestServers.asClient(b, method);
     HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
     String type = r.headers().firstValue("Content-Type").orElse("");
     JsonNode json = r.body().isEmpty() ? null : JSON.readTree(r.body());

@@ -52,7 +52,7 @@ class LimitsAndErrorsApiTest {
   private static HttpResponse<String> send(String base, String method, String path, String body) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    b.header("Content-Type", "application/json");
+    TestServers.asClient(b, method);
     return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 

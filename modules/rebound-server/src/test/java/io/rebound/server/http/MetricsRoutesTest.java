@@ -44,9 +44,7 @@ class MetricsRoutesTest {
   private static HttpResponse<String> call(String method, String path, String body) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.url() + path)).timeout(Duration.ofSeconds(30));
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
-      b.header("Content-Type", "application/json");
-    }
+    TestServers.asClient(b, method);
     return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 

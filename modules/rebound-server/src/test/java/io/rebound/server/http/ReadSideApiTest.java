@@ -58,9 +58,7 @@ class ReadSideApiTest {
   static Answer call(String method, String path, String body) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.url() + path)).timeout(Duration.ofSeconds(30));
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
-      b.header("Content-Type", "application/json");
-    }
+    TestServers.asClient(b, method);
     HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
     return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body().isEmpty() ? null : JSON.readTree(r.body()));
   }

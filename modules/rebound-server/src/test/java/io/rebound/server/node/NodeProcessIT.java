@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.rebound.server.TestServers;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -48,6 +49,7 @@ class NodeProcessIT {
   private static JsonNode send(String method, String url, String body) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    TestServers.asClient(b, method);
     return JSON.readTree(CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString()).body());
   }
 

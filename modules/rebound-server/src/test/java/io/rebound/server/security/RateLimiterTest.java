@@ -47,4 +47,31 @@ class RateLimiterTest {
         assertThrows(ReboundConfigException.class, () -> new RateLimitSettings(-1, 1)).key());
     assertEquals("rebound.http.rate-limit.burst", assertThrows(ReboundConfigException.class, () -> new RateLimitSettings(1, 0)).key());
   }
+
+  @Test
+  void aBodyTakesItsSizeFromTheCallersByteBucket() {
+    RateLimiter limiter = new RateLimiter(new RateLimitSettings(0, 1, 1000, 4000), now::get);
+    assertEquals(Duration.ZERO, limiter.acquireBytes("a", 3000));
+    assertEquals(Duration.ofSeconds(2), limiter.acquireBytes("a", 3000));
+    assertEquals(Duration.ZERO, limiter.acquireBytes("b", 3000), "another caller has its own bucket");
+    assertEquals(Duration.ZERO, limiter.acquire("a"), "requests are not limited here");
+    now.addAndGet(Duration.ofSeconds(2).toNanos());
+    assertEquals(Duration.ZERO, limiter.acquireBytes("a", 3000));
+  }
+
+  @Test
+  void aBodyOverTheBurstPassesWhenTheBucketIsFullAndABodyReadWithoutALengthLeavesADebt() {
+    RateLimiter limiter = new RateLimiter(new RateLimitSettings(0, 1, 1000, 4000), now::get);
+    assertEquals(Duration.ZERO, limiter.acquireBytes("a", 1_000_000));
+    limiter.chargeBytes("b", 6000);
+    assertEquals(Duration.ofSeconds(3), limiter.acquireBytes("b", 1000));
+  }
+
+  @Test
+  void zeroBytesPerSecondTurnsTheByteLimitOff() {
+    RateLimiter limiter = new RateLimiter(new RateLimitSettings(1, 1), now::get);
+    assertEquals(Duration.ZERO, limiter.acquireBytes("a", Long.MAX_VALUE));
+    assertEquals("rebound.http.rate-limit.bytes-burst",
+        assertThrows(ReboundConfigException.class, () -> new RateLimitSettings(1, 1, 10, 0)).key());
+  }
 }
