@@ -144,7 +144,7 @@ function drawChart(tp) {
 async function loadAlerts() {
   const r = await api('GET', '/v1/alerts');
   const items = [
-    ...r.alerts.map((a) => el('li', {}, el('span', { class: 'type' }, a.type), ' ' + a.queue + ': ' + a.message)),
+    ...r.alerts.map((a) => el('li', {}, el('span', { class: 'type' }, a.type), ' ' + (a.queue ? a.queue + ': ' : '') + a.message)),
     ...r.stuck.map((s) => el('li', {}, el('span', { class: 'type' }, 'stuck'), ' ',
       el('a', { href: '#/items/' + s.id }, s.id), ' (' + s.queue + ', ' + s.status + '): ' + s.reason)),
   ];

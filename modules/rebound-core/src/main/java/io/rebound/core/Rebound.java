@@ -14,6 +14,7 @@ import io.rebound.core.dispatch.Dispatcher;
 import io.rebound.core.handler.Handlers;
 import io.rebound.core.index.Alerts;
 import io.rebound.core.index.IndexDatabase;
+import io.rebound.core.index.IndexLag;
 import io.rebound.core.index.IndexProjection;
 import io.rebound.core.index.IndexSettings;
 import io.rebound.core.index.ItemIndex;
@@ -82,6 +83,8 @@ public final class Rebound implements AutoCloseable {
   /** The actor system's name: part of every node's address, so seed nodes must use it too. */
   public static final String SYSTEM_NAME = "rebound";
   private static final AtomicInteger LISTENERS = new AtomicInteger();
+  /** How often the read side's lag is measured. */
+  private static final Duration LAG_INTERVAL = Duration.ofSeconds(5);
 
   private final ActorSystem<Void> system;
   private final ReboundSettings settings;
@@ -255,11 +258,18 @@ public final class Rebound implements AutoCloseable {
     createIndexTables(system, indexDb, database, settings);
     IndexProjection.init(system, indexDb, indexSettings);
     ItemIndex index = new ItemIndex(indexDb);
-    Alerts alerts = new Alerts(index, settings.queues(), indexSettings.alerts(), clock);
+    // How far the read side is behind: a gauge and an alert, since the waker reads the index.
+    IndexLag lag = new IndexLag(indexDb, io.rebound.core.item.ItemTags.all(indexSettings.tagSlices()));
+    system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(1), LAG_INTERVAL,
+        () -> lag.measure(clock.instant()), system.executionContext());
+    Alerts alerts = new Alerts(index, settings.queues(), indexSettings.alerts(), clock, lag::last);
 
     // Before the items start, so that it sees their first transitions; depth comes from the index.
     MetricsSettings metricsSettings = MetricsSettings.from(system.settings().config());
     ReboundMetrics metrics = ReboundMetrics.start(system, metricsSettings, settings.queues().keySet(), index::depthByQueue, settings.askTimeout());
+    io.micrometer.core.instrument.Gauge.builder("rebound.index.lag", lag, l -> l.last().toMillis() / 1000.0)
+        .description("How far the read side (rebound_item) is behind the journal; due items wake about this late")
+        .baseUnit("seconds").register(metrics.registry());
     CoordinatedShutdown.get(Adapter.toClassic(system))
         .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "rebound-metrics-close", () -> {
           metrics.close();

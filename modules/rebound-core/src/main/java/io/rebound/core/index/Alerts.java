@@ -29,14 +29,26 @@ public final class Alerts {
   /** Open depth per queue, oldest sample first; guarded by itself. */
   private final Deque<Map<String, Long>> samples = new ArrayDeque<>();
 
+  /** The read side's lag at the last measurement: the waker and parked releases follow it. */
+  private final java.util.function.Supplier<java.time.Duration> lag;
+
   public Alerts(ItemIndex index, Map<String, QueueSettings> queues, IndexSettings.AlertSettings settings, Clock clock) {
+    this(index, queues, settings, clock, () -> java.time.Duration.ZERO);
+  }
+
+  public Alerts(ItemIndex index, Map<String, QueueSettings> queues, IndexSettings.AlertSettings settings, Clock clock,
+      java.util.function.Supplier<java.time.Duration> lag) {
     this.index = index;
     this.queues = queues;
     this.settings = settings;
     this.clock = clock;
+    this.lag = lag;
   }
 
-  /** One alert: {@code type} is failure-rate, attempts-exhausted, depth-growing or no-progress. */
+  /**
+   * One alert: {@code type} is failure-rate, attempts-exhausted, depth-growing or no-progress (of
+   * a queue), or index-lag (of the node: {@code queue} is null, {@code count} the lag in seconds).
+   */
   public record Alert(String type, String queue, String message, long count) {}
 
   /** An item that should have moved by now, and why it is listed. */
@@ -64,9 +76,14 @@ public final class Alerts {
       stuck.add(stuck(q, now).toCompletableFuture());
       alerts.add(alerts(q.name(), now).toCompletableFuture());
     }
+    java.time.Duration behind = lag.get();
+    List<Alert> nodeAlerts = behind.compareTo(settings.indexLagAfter()) > 0
+        ? List.of(new Alert("index-lag", null, "the read side is " + behind.toSeconds() + "s behind the journal: lists and counts"
+            + " are stale, and items due later, or parked on a tool that is back, wake that much late (never never)", behind.toSeconds()))
+        : List.of();
     return CompletableFuture.allOf(stuck.toArray(CompletableFuture[]::new))
         .thenCombine(CompletableFuture.allOf(alerts.toArray(CompletableFuture[]::new)), (a, b) -> new Report(
-            alerts.stream().flatMap(f -> f.join().stream()).toList(),
+            java.util.stream.Stream.concat(nodeAlerts.stream(), alerts.stream().flatMap(f -> f.join().stream())).toList(),
             stuck.stream().flatMap(f -> f.join().stream()).toList()));
   }
 

@@ -26,6 +26,7 @@ public record IndexSettings(int tagSlices, int poolSize, int queryThreads, int g
    * @param stallAfter due work this old in a queue where nothing moved for this long means no node processes it
    * @param depthSampleInterval how often the open depth of each queue is sampled
    * @param depthGrowingSamples this many samples in a row, each higher than the one before, alert
+   * @param indexLagAfter the read side this far behind the journal alerts (index-lag)
    */
   public record AlertSettings(
       Duration window,
@@ -34,7 +35,8 @@ public record IndexSettings(int tagSlices, int poolSize, int queryThreads, int g
       Duration stuckWaitingAfter,
       Duration stallAfter,
       Duration depthSampleInterval,
-      int depthGrowingSamples) {}
+      int depthGrowingSamples,
+      Duration indexLagAfter) {}
 
   public static IndexSettings from(Config root) {
     int slices = read("rebound.index.tag-slices", () -> between(root.getInt("rebound.index.tag-slices"), 1, 1024));
@@ -50,7 +52,8 @@ public record IndexSettings(int tagSlices, int poolSize, int queryThreads, int g
         read("rebound.alerts.stuck-waiting-after", () -> positive(root.getDuration("rebound.alerts.stuck-waiting-after"))),
         read("rebound.alerts.stall-after", () -> positive(root.getDuration("rebound.alerts.stall-after"))),
         read("rebound.alerts.depth-sample-interval", () -> positive(root.getDuration("rebound.alerts.depth-sample-interval"))),
-        read("rebound.alerts.depth-growing-samples", () -> between(root.getInt("rebound.alerts.depth-growing-samples"), 2, 1000)));
+        read("rebound.alerts.depth-growing-samples", () -> between(root.getInt("rebound.alerts.depth-growing-samples"), 2, 1000)),
+        read("rebound.alerts.index-lag-after", () -> positive(root.getDuration("rebound.alerts.index-lag-after"))));
     return new IndexSettings(slices, pool, queryThreads, group, within, redriveRate, alerts);
   }
 
