@@ -34,15 +34,16 @@ final class DueItems {
   }
 
   /**
-   * Up to {@code limit} rows of the queue due at or before {@code until}, after {@code from}.
-   * One range scan of the (queue, priority, wake_at, id) index per priority.
+   * Up to {@code limit} rows of the queue due at or before {@code until} and unchanged since
+   * {@code changedBefore}, after {@code from}. One range scan of the (queue, priority, wake_at,
+   * id) index per priority.
    */
-  static List<Row> due(Connection c, String queue, Instant until, Cursor from, int limit) throws SQLException {
+  static List<Row> due(Connection c, String queue, Instant until, Instant changedBefore, Cursor from, int limit) throws SQLException {
     List<Row> out = new ArrayList<>();
     int first = Math.min(from.priority(), MAX_PRIORITY);
     for (int p = first; p >= MIN_PRIORITY && out.size() < limit; p--) {
       boolean within = p == from.priority() && from.wakeAt() != null;
-      String sql = "SELECT id, wake_at FROM rebound_item WHERE queue = ? AND priority = ? AND wake_at <= ?"
+      String sql = "SELECT id, wake_at FROM rebound_item WHERE queue = ? AND priority = ? AND wake_at <= ? AND updated_at <= ?"
           + (within ? " AND (wake_at > ? OR (wake_at = ? AND id > ?))" : "")
           + " ORDER BY wake_at, id LIMIT ?";
       try (PreparedStatement st = c.prepareStatement(sql)) {
@@ -50,6 +51,7 @@ final class DueItems {
         st.setString(i++, queue);
         st.setInt(i++, p);
         st.setObject(i++, time(until));
+        st.setObject(i++, time(changedBefore));
         if (within) {
           st.setObject(i++, time(from.wakeAt()));
           st.setObject(i++, time(from.wakeAt()));

@@ -139,7 +139,11 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
       DueItems.Cursor from = book.cursor();
       int limit = settings.fetchSize();
       Instant until = now.plus(settings.horizon());
-      getContext().pipeToSelf(db.run(c -> DueItems.due(c, queue, until, from, limit)),
+      // A row changed within the horizon belongs to an item that is still in memory (it just
+      // changed, and leaves only when its next step is beyond the horizon) or was deferred a
+      // moment ago: leave it be for now.
+      Instant changedBefore = now.minus(settings.horizon());
+      getContext().pipeToSelf(db.run(c -> DueItems.due(c, queue, until, changedBefore, from, limit)),
           (rows, error) -> error == null ? new Rows(queue, rows, limit) : new ReadFailed(queue, error));
     }
   }
