@@ -255,7 +255,8 @@ public final class Rebound implements AutoCloseable {
     createIndexTables(system, indexDb, database, settings);
     IndexProjection.init(system, indexDb, indexSettings);
     ItemIndex index = new ItemIndex(indexDb);
-    Alerts alerts = new Alerts(index, settings.queues(), indexSettings.alerts(), clock);
+    Alerts alerts = new Alerts(index, settings.queues(), indexSettings.alerts(), clock,
+        io.rebound.core.index.ProjectionHealth.get(system));
 
     // Before the items start, so that it sees their first transitions; depth comes from the index.
     MetricsSettings metricsSettings = MetricsSettings.from(system.settings().config());

@@ -26,23 +26,42 @@ public final class Alerts {
   private final Map<String, QueueSettings> queues;
   private final IndexSettings.AlertSettings settings;
   private final Clock clock;
+  private final ProjectionHealth projections;
   /** Open depth per queue, oldest sample first; guarded by itself. */
   private final Deque<Map<String, Long>> samples = new ArrayDeque<>();
 
   public Alerts(ItemIndex index, Map<String, QueueSettings> queues, IndexSettings.AlertSettings settings, Clock clock) {
+    this(index, queues, settings, clock, new ProjectionHealth());
+  }
+
+  /** @param projections this node's index projections: a slice that keeps failing is an alert */
+  public Alerts(ItemIndex index, Map<String, QueueSettings> queues, IndexSettings.AlertSettings settings, Clock clock,
+      ProjectionHealth projections) {
+    this.projections = projections;
     this.index = index;
     this.queues = queues;
     this.settings = settings;
     this.clock = clock;
   }
 
-  /** One alert: {@code type} is failure-rate, attempts-exhausted, depth-growing or no-progress. */
+  /**
+   * One alert: {@code type} is failure-rate, attempts-exhausted, depth-growing, no-progress, or
+   * index-stalled (a slice of the index projection keeps failing; {@code queue} is null).
+   */
   public record Alert(String type, String queue, String message, long count) {}
 
   /** An item that should have moved by now, and why it is listed. */
   public record Stuck(ItemIndex.Row item, String reason) {}
 
   public record Report(List<Alert> alerts, List<Stuck> stuck) {}
+
+  /** The index slices on this node whose projection keeps failing: the read side stopped there. */
+  List<Alert> indexStalled() {
+    return projections.failing().stream()
+        .map(f -> new Alert("index-stalled", null, "the index projection of slice " + f.slice() + " failed " + f.failures()
+            + " times in a row since " + f.since() + "; the index misses that slice's changes: " + f.lastError(), f.failures()))
+        .toList();
+  }
 
   /** Records each queue's open depth (every status but the terminal ones). */
   public void sample(Map<String, Map<ItemStatus, Long>> depth) {
@@ -66,7 +85,7 @@ public final class Alerts {
     }
     return CompletableFuture.allOf(stuck.toArray(CompletableFuture[]::new))
         .thenCombine(CompletableFuture.allOf(alerts.toArray(CompletableFuture[]::new)), (a, b) -> new Report(
-            alerts.stream().flatMap(f -> f.join().stream()).toList(),
+            java.util.stream.Stream.concat(indexStalled().stream(), alerts.stream().flatMap(f -> f.join().stream())).toList(),
             stuck.stream().flatMap(f -> f.join().stream()).toList()));
   }
 
