@@ -22,6 +22,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -59,6 +60,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private static final String DUE_TIMER = "due";
   private static final String IDLE_TIMER = "idle";
   private static final String KILL_TIMER = "kill";
+  static final Duration PERSIST_BACKOFF_MIN = Duration.ofMillis(500);
+  static final Duration PERSIST_BACKOFF_MAX = Duration.ofSeconds(30);
 
   // ---- commands ---------------------------------------------------------------------------
 
@@ -311,7 +314,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       TimerScheduler<Command> timers,
       Optional<ActorRef<ClusterSharding.ShardCommand>> shard,
       ItemRuntime rt) {
-    super(persistenceId(id));
+    // A failed journal write or recovery (the database restarting) restarts the item with backoff
+    // instead of stopping it: it recovers from the journal and goes on once the database is back.
+    super(persistenceId(id), SupervisorStrategy.restartWithBackoff(PERSIST_BACKOFF_MIN, PERSIST_BACKOFF_MAX, 0.2));
     this.id = id;
     this.ctx = ctx;
     this.timers = timers;

@@ -588,6 +588,35 @@ class ItemEntityTest {
     watcher.expectTerminated(actor, Duration.ofSeconds(3));
   }
 
+  // ---- database outages ------------------------------------------------------------------
+
+  @Test
+  void aFailedJournalWriteRestartsTheItemWithBackoffAndItGoesOn() throws Exception {
+    QueueSettings q = QueueSettings.builder("q").retryPolicy(POLICY).build();
+    TestProbe<Dispatcher.Command> permits = testKit.createTestProbe(Dispatcher.Command.class);
+    ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), permits.getRef(), Runnable::run, clock,
+        new ToolHealth(List.of()), testKit.createTestProbe(ToolSupervisor.Command.class).getRef(), 4);
+    var actor = testKit.spawn(ItemEntity.create(ItemIds.random(), Optional.empty(), rt));
+    TestProbe<Reply> replies = testKit.createTestProbe(Reply.class);
+    actor.tell(new ItemEntity.Enqueue("q", null, "{}", 5, null, null, replies.getRef()));
+    replies.receiveMessage();
+    var journal = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(testKit.system());
+    // The database is down when the permit comes: AttemptStarted cannot be written.
+    journal.failNextPersisted();
+    grantFrom(permits);
+    time.timePasses(ItemEntity.PERSIST_BACKOFF_MIN.multipliedBy(2));
+    // Restarted and recovered: it asks for a permit again, and this time the attempt runs.
+    grantFrom(permits);
+    Invocation inv = invocations.poll(3, TimeUnit.SECONDS);
+    assertNotNull(inv, "the item went on after the failed write");
+    inv.result().complete(null);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
+      actor.tell(new ItemEntity.GetItem(replies.getRef()));
+      assertEquals(ItemStatus.SUCCEEDED, ((ItemEntity.Accepted) replies.receiveMessage()).item().status());
+      return null;
+    });
+  }
+
   /** Grants the next permit request, passing over the releases of earlier attempts. */
   private static void grantFrom(TestProbe<Dispatcher.Command> permits) {
     Dispatcher.Command m = permits.receiveMessage();
