@@ -60,6 +60,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private static final String DUE_TIMER = "due";
   private static final String IDLE_TIMER = "idle";
   private static final String KILL_TIMER = "kill";
+  /** Items recovered on this node from a journal without its Enqueued event (left alone). */
+  public static final java.util.concurrent.atomic.AtomicLong HEADLESS_JOURNALS = new java.util.concurrent.atomic.AtomicLong();
   static final Duration PERSIST_BACKOFF_MIN = Duration.ofMillis(500);
   static final Duration PERSIST_BACKOFF_MAX = Duration.ofSeconds(30);
 
@@ -224,6 +226,11 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     }
 
     State apply(Event event) {
+      if (!exists() && !(event instanceof Enqueued)) {
+        // A journal without its Enqueued (a purge raced a write): nothing to build an item from.
+        // The item stays unknown (logged on recovery) rather than crash-looping on missing fields.
+        return this;
+      }
       if (event instanceof Enqueued e) {
         return new State(e.id(), e.queue(), e.key(), e.payload(), e.priority(), ItemStatus.PENDING, 0, 0, e.at(), e.at(), e.notBefore(), null, null, e.policy(), List.of(), null);
       } else if (event instanceof AttemptStarted e) {
@@ -800,6 +807,13 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   private void onRecovered(State s) {
     if (!s.exists()) {
+      long events = lastSequenceNumber(ctx);
+      if (events > 0) {
+        HEADLESS_JOURNALS.incrementAndGet();
+        ctx.getLog().warn("Item {}: its journal holds {} events but no Enqueued (a purge raced a write?); "
+            + "left alone, the item is unknown", id, events);
+        passivateWhenIdle();
+      }
       return;
     }
     if (s.status() == ItemStatus.RUNNING) {

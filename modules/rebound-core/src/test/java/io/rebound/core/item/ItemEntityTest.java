@@ -604,9 +604,16 @@ class ItemEntityTest {
     // The database is down when the permit comes: AttemptStarted cannot be written.
     journal.failNextPersisted();
     grantFrom(permits);
-    time.timePasses(ItemEntity.PERSIST_BACKOFF_MIN.multipliedBy(2));
-    // Restarted and recovered: it asks for a permit again, and this time the attempt runs.
-    grantFrom(permits);
+    // Restarted after its backoff and recovered: it asks for a permit again, and this time the attempt runs.
+    Dispatcher.Request again = testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+      time.timePasses(ItemEntity.PERSIST_BACKOFF_MIN);
+      Dispatcher.Command m = permits.receiveMessage(Duration.ofMillis(200));
+      if (m instanceof Dispatcher.Request r) {
+        return r;
+      }
+      throw new AssertionError("not yet: " + m);
+    });
+    again.replyTo().tell(new Dispatcher.Granted(again.itemId()));
     Invocation inv = invocations.poll(3, TimeUnit.SECONDS);
     assertNotNull(inv, "the item went on after the failed write");
     inv.result().complete(null);
@@ -615,6 +622,30 @@ class ItemEntityTest {
       assertEquals(ItemStatus.SUCCEEDED, ((ItemEntity.Accepted) replies.receiveMessage()).item().status());
       return null;
     });
+  }
+
+  @Test
+  void anItemWhoseJournalLostItsEnqueuedIsLeftAloneAsUnknownInsteadOfCrashLooping() throws Exception {
+    String headless = ItemIds.random();
+    var journal = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(testKit.system());
+    // What a purge that raced a redrive leaves: the redrive, without the events before it.
+    journal.persistForRecovery(ItemEntity.persistenceId(headless).id(), List.of(new ItemEntity.Redriven(clock.instant())));
+    QueueSettings q = QueueSettings.builder("q").retryPolicy(POLICY).build();
+    TestProbe<Dispatcher.Command> permits = testKit.createTestProbe(Dispatcher.Command.class);
+    ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), permits.getRef(), Runnable::run, clock,
+        new ToolHealth(List.of()), testKit.createTestProbe(ToolSupervisor.Command.class).getRef(), 4);
+    long before = ItemEntity.HEADLESS_JOURNALS.get();
+    var actor = testKit.spawn(ItemEntity.create(headless, Optional.empty(), rt));
+    TestProbe<Reply> replies = testKit.createTestProbe(Reply.class);
+    actor.tell(new ItemEntity.GetItem(replies.getRef()));
+    assertInstanceOf(ItemEntity.NotFound.class, replies.receiveMessage());
+    assertEquals(before + 1, ItemEntity.HEADLESS_JOURNALS.get(), "counted");
+    permits.expectNoMessage(Duration.ofMillis(100));
+    // Its key can be enqueued again: a new life of the id.
+    actor.tell(new ItemEntity.Enqueue("q", null, "{}", 5, null, null, replies.getRef()));
+    ItemEntity.Accepted again = (ItemEntity.Accepted) replies.receiveMessage();
+    assertTrue(again.created());
+    assertEquals(ItemStatus.PENDING, again.item().status());
   }
 
   /** Grants the next permit request, passing over the releases of earlier attempts. */
