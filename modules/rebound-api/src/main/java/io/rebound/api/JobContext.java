@@ -2,6 +2,8 @@ package io.rebound.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /** What a handler knows about the attempt it is running. */
 public interface JobContext {
@@ -16,7 +18,10 @@ public interface JobContext {
   /** The counted attempt number, from 1; parked attempts do not count. */
   int attempt();
 
-  /** How many times a handler has been invoked for this item, this one included (never resets). */
+  /**
+   * How many times a handler has been invoked for this item, this one included (never resets). It
+   * is the attempt's fencing token: pass it downstream and refuse writes of a lower one.
+   */
   int execution();
 
   /** The payload as a JSON tree. */
@@ -27,4 +32,19 @@ public interface JobContext {
 
   /** Says the attempt is alive: restarts the queue's attempt timeout. Safe from any thread. */
   void heartbeat();
+
+  /**
+   * Completes when Rebound asks this attempt to stop: its timeout expired, the item was cancelled,
+   * the item is moving to another node or the node is stopping. A blocking handler is also
+   * interrupted. The item holds the attempt's permit, and starts no other attempt, until the
+   * handler has ended or the queue's {@code attempt-kill-grace} has passed.
+   */
+  default CompletionStage<Void> cancelled() {
+    return new CompletableFuture<>();
+  }
+
+  /** Whether Rebound has asked this attempt to stop (see {@link #cancelled()}). */
+  default boolean isCancelled() {
+    return cancelled().toCompletableFuture().isDone();
+  }
 }

@@ -94,10 +94,22 @@ public final class EnqueueRequest {
       this.payload = payloadJson;
     }
 
-    /** The dedup key: enqueueing an existing key of the queue returns the existing item. 1-512 chars. */
+    /**
+     * The dedup key: enqueueing an existing key of the queue returns the existing item. 1-512
+     * chars, no control characters (U+0000-U+001F, U+007F-U+009F).
+     */
     public Builder key(String value) {
       if (value != null && (value.isEmpty() || value.length() > MAX_KEY_LENGTH)) {
         throw new IllegalArgumentException("key must be 1 to " + MAX_KEY_LENGTH + " characters, was " + value.length());
+      }
+      if (value != null) {
+        for (int i = 0; i < value.length(); i++) {
+          if (Character.isISOControl(value.charAt(i))) {
+            // NUL and its kin break databases, logs and terminals: refused at the door.
+            throw new IllegalArgumentException(String.format("key must not contain control characters, found U+%04X at index %d",
+                (int) value.charAt(i), i));
+          }
+        }
       }
       key = value;
       return this;

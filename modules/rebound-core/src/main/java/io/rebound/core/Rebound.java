@@ -262,7 +262,8 @@ public final class Rebound implements AutoCloseable {
     IndexLag lag = new IndexLag(indexDb, io.rebound.core.item.ItemTags.all(indexSettings.tagSlices()));
     system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(1), LAG_INTERVAL,
         () -> lag.measure(clock.instant()), system.executionContext());
-    Alerts alerts = new Alerts(index, settings.queues(), indexSettings.alerts(), clock, lag::last);
+    Alerts alerts = new Alerts(index, settings.queues(), indexSettings.alerts(), clock,
+        io.rebound.core.index.ProjectionHealth.get(system), lag::last);
 
     // Before the items start, so that it sees their first transitions; depth comes from the index.
     MetricsSettings metricsSettings = MetricsSettings.from(system.settings().config());

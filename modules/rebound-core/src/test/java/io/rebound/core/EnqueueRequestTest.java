@@ -114,6 +114,15 @@ class EnqueueRequestTest {
   // ---- key ----
 
   @Test
+  void aKeyWithNulOrAnotherControlCharacterIsRejectedNamingTheKey() {
+    for (String key : new String[] {"a\u0000b", "tab\there", "line\n", "del\u007f", "c1\u0085"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> valid().key(key));
+      assertTrue(e.getMessage().startsWith("key must not contain control characters"), e.getMessage());
+    }
+    assertEquals(Optional.of("ümlaut-ключ-🔑"), valid().key("ümlaut-ключ-🔑").build().key());
+  }
+
+  @Test
   void aKeyOfOneToFiveHundredTwelveCharactersIsAccepted() {
     assertEquals(Optional.of("k"), valid().key("k").build().key());
     String longest = "k".repeat(512);

@@ -17,6 +17,7 @@ public final class QueueSettings {
   private final String name;
   private final int concurrency;
   private final Duration attemptTimeout;
+  private final Duration attemptKillGrace;
   private final Duration parkRetry;
   private final RetryPolicy retryPolicy;
   private final List<String> tools;
@@ -27,6 +28,7 @@ public final class QueueSettings {
     name = b.name;
     concurrency = b.concurrency;
     attemptTimeout = b.attemptTimeout;
+    attemptKillGrace = b.attemptKillGrace;
     parkRetry = b.parkRetry;
     retryPolicy = b.retryPolicy;
     tools = b.tools;
@@ -50,6 +52,14 @@ public final class QueueSettings {
   /** How long an attempt may run without an outcome or a heartbeat before it fails with TIMEOUT. */
   public Duration attemptTimeout() {
     return attemptTimeout;
+  }
+
+  /**
+   * After a timeout, cancel or stop has signalled an attempt's handler, how long the item waits for
+   * the handler to end before it goes on anyway (its permit is held until then).
+   */
+  public Duration attemptKillGrace() {
+    return attemptKillGrace;
   }
 
   /** How long a parked item waits before it tries again (the attempt does not count). */
@@ -81,6 +91,7 @@ public final class QueueSettings {
     return new Builder(name)
         .concurrency(concurrency)
         .attemptTimeout(attemptTimeout)
+        .attemptKillGrace(attemptKillGrace)
         .parkRetry(parkRetry)
         .retryPolicy(retryPolicy)
         .tools(tools)
@@ -98,6 +109,7 @@ public final class QueueSettings {
     private final String name;
     private int concurrency = 8;
     private Duration attemptTimeout = Duration.ofMinutes(5);
+    private Duration attemptKillGrace = Duration.ofSeconds(10);
     private Duration parkRetry = Duration.ofSeconds(30);
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private List<String> tools = List.of();
@@ -124,6 +136,12 @@ public final class QueueSettings {
     /** More than 0, at most 7 days. Default 5m. */
     public Builder attemptTimeout(Duration value) {
       attemptTimeout = positive("attempt-timeout", value, Duration.ofDays(7));
+      return this;
+    }
+
+    /** More than 0, at most 1 hour. Default 10s. */
+    public Builder attemptKillGrace(Duration value) {
+      attemptKillGrace = positive("attempt-kill-grace", value, Duration.ofHours(1));
       return this;
     }
 

@@ -26,6 +26,7 @@ public final class Alerts {
   private final Map<String, QueueSettings> queues;
   private final IndexSettings.AlertSettings settings;
   private final Clock clock;
+  private final ProjectionHealth projections;
   /** Open depth per queue, oldest sample first; guarded by itself. */
   private final Deque<Map<String, Long>> samples = new ArrayDeque<>();
 
@@ -33,11 +34,16 @@ public final class Alerts {
   private final java.util.function.Supplier<java.time.Duration> lag;
 
   public Alerts(ItemIndex index, Map<String, QueueSettings> queues, IndexSettings.AlertSettings settings, Clock clock) {
-    this(index, queues, settings, clock, () -> java.time.Duration.ZERO);
+    this(index, queues, settings, clock, new ProjectionHealth(), () -> java.time.Duration.ZERO);
   }
 
+  /**
+   * @param projections this node's index projections: a slice that keeps failing is an alert
+   * @param lag the read side's lag at its last measurement: past index-lag-after it is an alert
+   */
   public Alerts(ItemIndex index, Map<String, QueueSettings> queues, IndexSettings.AlertSettings settings, Clock clock,
-      java.util.function.Supplier<java.time.Duration> lag) {
+      ProjectionHealth projections, java.util.function.Supplier<java.time.Duration> lag) {
+    this.projections = projections;
     this.index = index;
     this.queues = queues;
     this.settings = settings;
@@ -47,7 +53,8 @@ public final class Alerts {
 
   /**
    * One alert: {@code type} is failure-rate, attempts-exhausted, depth-growing or no-progress (of
-   * a queue), or index-lag (of the node: {@code queue} is null, {@code count} the lag in seconds).
+   * a queue), or, of the node ({@code queue} is null), index-stalled (a slice of the index
+   * projection keeps failing) or index-lag ({@code count} the lag in seconds).
    */
   public record Alert(String type, String queue, String message, long count) {}
 
@@ -55,6 +62,14 @@ public final class Alerts {
   public record Stuck(ItemIndex.Row item, String reason) {}
 
   public record Report(List<Alert> alerts, List<Stuck> stuck) {}
+
+  /** The index slices on this node whose projection keeps failing: the read side stopped there. */
+  List<Alert> indexStalled() {
+    return projections.failing().stream()
+        .map(f -> new Alert("index-stalled", null, "the index projection of slice " + f.slice() + " failed " + f.failures()
+            + " times in a row since " + f.since() + "; the index misses that slice's changes: " + f.lastError(), f.failures()))
+        .toList();
+  }
 
   /** Records each queue's open depth (every status but the terminal ones). */
   public void sample(Map<String, Map<ItemStatus, Long>> depth) {
@@ -83,7 +98,8 @@ public final class Alerts {
         : List.of();
     return CompletableFuture.allOf(stuck.toArray(CompletableFuture[]::new))
         .thenCombine(CompletableFuture.allOf(alerts.toArray(CompletableFuture[]::new)), (a, b) -> new Report(
-            java.util.stream.Stream.concat(nodeAlerts.stream(), alerts.stream().flatMap(f -> f.join().stream())).toList(),
+            java.util.stream.Stream.of(indexStalled().stream(), nodeAlerts.stream(), alerts.stream().flatMap(f -> f.join().stream()))
+                .flatMap(x -> x).toList(),
             stuck.stream().flatMap(f -> f.join().stream()).toList()));
   }
 

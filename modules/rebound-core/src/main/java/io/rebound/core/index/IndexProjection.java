@@ -72,7 +72,7 @@ public final class IndexProjection {
             ProjectionId.of(NAME, tag),
             EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag),
             db::session,
-            () -> new Handler(Encryption.enabled(system.settings().config())),
+            () -> new Handler(Encryption.enabled(system.settings().config()), ProjectionHealth.get(system), tag),
             system)
         .withGroup(settings.groupSize(), settings.groupWithin());
   }
@@ -80,10 +80,19 @@ public final class IndexProjection {
   /** Writes one group of events in the projection's transaction. */
   static final class Handler extends JdbcHandler<List<EventEnvelope<ItemEntity.Event>>, IndexSession> {
     private final boolean redactErrors;
+    private final ProjectionHealth health;
+    private final String slice;
 
     /** @param redactErrors encryption at rest is on: error messages stay out of the table */
     Handler(boolean redactErrors) {
+      this(redactErrors, new ProjectionHealth(), "unnamed");
+    }
+
+    /** @param health told of every group written or failed, so that a stalled slice shows */
+    Handler(boolean redactErrors, ProjectionHealth health, String slice) {
       this.redactErrors = redactErrors;
+      this.health = health;
+      this.slice = slice;
     }
 
     @Override
@@ -92,10 +101,16 @@ public final class IndexProjection {
       for (EventEnvelope<ItemEntity.Event> env : envelopes) {
         updates.add(idOf(env.persistenceId()), env.event());
       }
-      session.withConnection(c -> {
-        updates.write(c);
-        return null;
-      });
+      try {
+        session.withConnection(c -> {
+          updates.write(c);
+          return null;
+        });
+      } catch (Exception | Error e) {
+        health.failed(slice, e, java.time.Instant.now());
+        throw e;
+      }
+      health.succeeded(slice);
     }
   }
 

@@ -109,7 +109,7 @@ final class IndexUpdates {
       // The priority comes from the item's row, written just before.
       try (PreparedStatement st = c.prepareStatement(
           "INSERT INTO rebound_parked (tool, id, priority, parked_at) SELECT ?, id, priority, ? FROM rebound_item WHERE id = ?")) {
-        st.setString(1, tool);
+        st.setString(1, (String) storable(tool));
         st.setObject(2, time(parkedAt));
         st.setString(3, id);
         st.executeUpdate();
@@ -183,7 +183,7 @@ final class IndexUpdates {
     try (PreparedStatement st = c.prepareStatement(sql)) {
       int i = 1;
       for (String name : names) {
-        st.setObject(i++, columns.get(name));
+        st.setObject(i++, storable(columns.get(name)));
       }
       st.setString(i, id);
       return st.executeUpdate();
@@ -197,7 +197,7 @@ final class IndexUpdates {
       st.setString(1, id);
       int i = 2;
       for (String name : ALL_COLUMNS) {
-        st.setObject(i++, columns.get(name));
+        st.setObject(i++, storable(columns.get(name)));
       }
       st.executeUpdate();
     }
@@ -206,6 +206,43 @@ final class IndexUpdates {
   /** Microseconds, the precision both databases keep, so that keyset cursors round-trip. */
   static OffsetDateTime time(Instant at) {
     return at == null ? null : OffsetDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+  }
+
+  /**
+   * Text PostgreSQL can store: it refuses NUL (U+0000) in text ("invalid byte sequence for
+   * encoding UTF8: 0x00"), and one such value would stop the slice's projection for good. NUL
+   * becomes U+FFFD, and so does a lone surrogate (not valid UTF-8 either). Items keep the original.
+   */
+  static Object storable(Object value) {
+    if (!(value instanceof String s)) {
+      return value;
+    }
+    StringBuilder b = null;
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      boolean bad;
+      if (ch == '\u0000') {
+        bad = true;
+      } else if (Character.isHighSurrogate(ch)) {
+        bad = i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+        if (!bad) {
+          if (b != null) {
+            b.append(ch).append(s.charAt(i + 1));
+          }
+          i++;
+          continue;
+        }
+      } else {
+        bad = Character.isLowSurrogate(ch);
+      }
+      if (bad && b == null) {
+        b = new StringBuilder(s.length()).append(s, 0, i);
+      }
+      if (b != null) {
+        b.append(bad ? '\uFFFD' : ch);
+      }
+    }
+    return b == null ? s : b.toString();
   }
 
   private static String truncate(String s) {

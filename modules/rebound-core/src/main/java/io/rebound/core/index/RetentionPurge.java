@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The blocking half of a retention run: finds the terminal items in {@code rebound_item} whose
@@ -53,14 +55,22 @@ public final class RetentionPurge {
   private static final String DELETE_INDEX_ROW =
       "DELETE FROM rebound_item WHERE id = ? AND status = ? AND updated_at < ?";
   private static final String LAST_EVENT =
-      "SELECT \"event_payload\", \"event_ser_id\", \"event_ser_manifest\" FROM \"event_journal\""
+      "SELECT \"event_payload\", \"event_ser_id\", \"event_ser_manifest\", \"sequence_number\" FROM \"event_journal\""
           + " WHERE \"persistence_id\" = ? ORDER BY \"sequence_number\" DESC LIMIT 1";
+  /** After the bounded delete: an event written since the check (a redrive) makes the purge roll back. */
+  private static final String NEWER_EVENTS =
+      "SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"sequence_number\" > ?";
   /** The shipped schema cascades these from event_journal; deleting them first works without the cascade too. */
   private static final String DELETE_TAGS =
       "DELETE FROM \"event_tag\" WHERE \"event_id\" IN"
-          + " (SELECT \"ordering\" FROM \"event_journal\" WHERE \"persistence_id\" = ?)";
-  private static final String DELETE_EVENTS = "DELETE FROM \"event_journal\" WHERE \"persistence_id\" = ?";
-  private static final String DELETE_SNAPSHOTS = "DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ?";
+          + " (SELECT \"ordering\" FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"sequence_number\" <= ?)";
+  /** Bounded by the sequence number checked: an event written since is never deleted with the rest. */
+  private static final String DELETE_EVENTS =
+      "DELETE FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"sequence_number\" <= ?";
+  private static final String DELETE_SNAPSHOTS =
+      "DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ? AND \"sequence_number\" <= ?";
+
+  private static final Logger LOG = LoggerFactory.getLogger(RetentionPurge.class);
 
   private final Connections connections;
   private final LastEvent lastEvent;
@@ -155,32 +165,64 @@ public final class RetentionPurge {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try {
-      if (update(c, DELETE_INDEX_ROW, id, status.name(), IndexUpdates.time(cutoff)) == 0 || !journalSays(c, pid, status)) {
+      long checked;
+      if (update(c, DELETE_INDEX_ROW, id, status.name(), IndexUpdates.time(cutoff)) == 0
+          || (checked = checkedSequenceNr(c, pid, status)) < 0) {
         c.rollback();
         return -1;
       }
-      update(c, DELETE_TAGS, pid);
-      long events = update(c, DELETE_EVENTS, pid);
-      update(c, DELETE_SNAPSHOTS, pid);
+      update(c, DELETE_TAGS, pid, checked);
+      long events = update(c, DELETE_EVENTS, pid, checked);
+      update(c, DELETE_SNAPSHOTS, pid, checked);
+      if (count(c, NEWER_EVENTS, pid, checked) > 0) {
+        // Written while this purge ran: the item is alive again, and keeps its whole journal.
+        c.rollback();
+        return -1;
+      }
       c.commit();
       return events;
-    } catch (SQLException | RuntimeException e) {
+    } catch (SQLException e) {
       c.rollback();
       throw e;
+    } catch (Throwable e) {
+      // An event it cannot decode (and anything else): nothing of this item is committed (leaving
+      // the transaction by setAutoCommit would commit it); the item is skipped, the run goes on.
+      c.rollback();
+      LOG.warn("Retention: left item {} alone, its purge failed: {}", id, e.toString());
+      return -1;
     } finally {
       c.setAutoCommit(autoCommit);
     }
   }
 
-  /** The journal is the truth: its last event must have put the item in this status (or it has no events left). */
-  private boolean journalSays(Connection c, String pid, ItemStatus status) throws SQLException {
+  /**
+   * The journal is the truth: its last event must have put the item in this status (or it has no
+   * events left).
+   *
+   * @return that event's sequence number (0 without events), the bound of the deletes; -1 when
+   *     the journal says otherwise
+   */
+  private long checkedSequenceNr(Connection c, String pid, ItemStatus status) throws SQLException {
     try (PreparedStatement st = c.prepareStatement(LAST_EVENT)) {
       st.setString(1, pid);
       try (ResultSet rs = st.executeQuery()) {
         if (!rs.next()) {
-          return true;
+          return 0;
         }
-        return lastEvent.terminalStatus(rs.getBytes(1), rs.getInt(2), rs.getString(3)).filter(status::equals).isPresent();
+        long seq = rs.getLong(4);
+        return lastEvent.terminalStatus(rs.getBytes(1), rs.getInt(2), rs.getString(3)).filter(status::equals).isPresent() ? seq : -1;
+      }
+    }
+  }
+
+  private static long count(Connection c, String sql, Object... params) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        st.setObject(i + 1, params[i]);
+      }
+      try (ResultSet rs = st.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
       }
     }
   }

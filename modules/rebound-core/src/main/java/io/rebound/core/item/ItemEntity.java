@@ -22,6 +22,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -58,6 +59,11 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private static final String ATTEMPT_TIMER = "attempt";
   private static final String DUE_TIMER = "due";
   private static final String IDLE_TIMER = "idle";
+  private static final String KILL_TIMER = "kill";
+  /** Items recovered on this node from a journal without its Enqueued event (left alone). */
+  public static final java.util.concurrent.atomic.AtomicLong HEADLESS_JOURNALS = new java.util.concurrent.atomic.AtomicLong();
+  static final Duration PERSIST_BACKOFF_MIN = Duration.ofMillis(500);
+  static final Duration PERSIST_BACKOFF_MAX = Duration.ofSeconds(30);
 
   // ---- commands ---------------------------------------------------------------------------
 
@@ -97,6 +103,12 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   /** A delay, backoff or parking period is over (internal). */
   public record Due() implements Command {}
+
+  /**
+   * The handler of an execution, signalled to stop, did not end within the queue's
+   * attempt-kill-grace (internal): the item goes on without waiting for it any longer.
+   */
+  public record HandlerGraceOver(int execution) implements Command {}
 
   /** Sent to itself after recovering in RUNNING (internal). */
   public record RecoverOrphan(int execution) implements Command {}
@@ -214,6 +226,11 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     }
 
     State apply(Event event) {
+      if (!exists() && !(event instanceof Enqueued)) {
+        // A journal without its Enqueued (a purge raced a write): nothing to build an item from.
+        // The item stays unknown (logged on recovery) rather than crash-looping on missing fields.
+        return this;
+      }
       if (event instanceof Enqueued e) {
         return new State(e.id(), e.queue(), e.key(), e.payload(), e.priority(), ItemStatus.PENDING, 0, 0, e.at(), e.at(), e.notBefore(), null, null, e.policy(), List.of(), null);
       } else if (event instanceof AttemptStarted e) {
@@ -290,6 +307,13 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private State passivatedIn;
   /** Not persisted: a waker waiting to hear what this item did, or null. */
   private ActorRef<Woken> waker;
+  /**
+   * Not persisted: the handler this incarnation started that has not ended yet (nor outlived its
+   * kill grace), or null. While it is set the item holds its permit and starts no attempt.
+   */
+  private ItemJobContext handlerRunning;
+  /** Not persisted: a Stop (handoff, node shutdown) came while a handler ran: stop once it ended. */
+  private boolean stopWhenHandlerEnds;
 
   private ItemEntity(
       String id,
@@ -297,7 +321,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       TimerScheduler<Command> timers,
       Optional<ActorRef<ClusterSharding.ShardCommand>> shard,
       ItemRuntime rt) {
-    super(persistenceId(id));
+    // A failed journal write or recovery (the database restarting) restarts the item with backoff
+    // instead of stopping it: it recovers from the journal and goes on once the database is back.
+    super(persistenceId(id), SupervisorStrategy.restartWithBackoff(PERSIST_BACKOFF_MIN, PERSIST_BACKOFF_MAX, 0.2));
     this.id = id;
     this.ctx = ctx;
     this.timers = timers;
@@ -354,6 +380,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
         .onCommand(Idle.class, this::onIdle)
         .onCommand(Stop.class, this::onStop)
         .onCommand(Wake.class, this::onWake)
+        .onCommand(HandlerGraceOver.class, this::onHandlerGraceOver)
         .build();
   }
 
@@ -388,7 +415,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     if (!s.status().canMoveTo(ItemStatus.CANCELLED)) {
       return Effect().reply(c.replyTo(), new Rejected(view(s), "cancel"));
     }
-    // A running handler is left to finish; its outcome is fenced off because the item is no longer RUNNING.
+    // The running handler is told to stop; its outcome is fenced off because the item is no longer
+    // RUNNING, and the permit is held until it has ended.
+    signalHandler(s);
     return Effect()
         .persist(new Cancelled(c.reason(), now()))
         .thenRun(this::changed)
@@ -486,8 +515,17 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   }
 
   private ReplyEffect<Event, State> onAttemptCompleted(State s, AttemptCompleted c) {
+    boolean ended = handlerEnded(c.execution());
+    if (ended && stopWhenHandlerEnds) {
+      // A handoff waited for this handler: it stops once this outcome (if current) is recorded.
+      ctx.getSelf().tell(new Stop());
+    }
     if (!isCurrent(s, c.execution())) {
       ctx.getLog().debug("Item {}: ignoring the late outcome of execution {}", id, c.execution());
+      if (ended && !stopWhenHandlerEnds && s.exists()) {
+        // Its handler has really ended now: give the permit back, go on with the next attempt.
+        arm(s);
+      }
       return Effect().noReply();
     }
     List<String> queueTools = settings(s).map(QueueSettings::tools).orElse(List.of());
@@ -513,6 +551,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     // A hanging tool is the commonest way a tool fails: its breaker must see timeouts too.
     settings(s).filter(q -> !q.tools().isEmpty())
         .ifPresent(q -> rt.toolSupervisor().tell(new ToolSupervisor.Outcome(q.tools(), ErrorKind.TIMEOUT, message)));
+    signalHandler(s);
     return fail(s, ErrorKind.TIMEOUT, message, null, null);
   }
 
@@ -563,6 +602,14 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
    * sharding, which starts it again once it has stopped.
    */
   private ReplyEffect<Event, State> onStop(State s, Stop c) {
+    if (handlerRunning != null) {
+      // A handoff or node shutdown: the handler is told to stop, and the item moves only once it
+      // ended (its outcome recorded here) or its kill grace passed, so that no attempt of it can
+      // start elsewhere while this one still runs.
+      stopWhenHandlerEnds = true;
+      signalHandler(s);
+      return Effect().noReply();
+    }
     // Only after its own request, and only when a later command changed it: a handoff or a node
     // shutdown stops items with work on purpose (the waker finds them in the index).
     if (passivatedIn != null && s != passivatedIn && inMemory(s)) {
@@ -582,6 +629,42 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       arm(s);
     }
     return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onHandlerGraceOver(State s, HandlerGraceOver c) {
+    if (handlerRunning != null && handlerRunning.execution() == c.execution()) {
+      ctx.getLog().warn("Item {}: the handler of execution {} did not end within {} of being told to stop; going on without it",
+          id, c.execution(), killGrace(s));
+      handlerRunning = null;
+      if (stopWhenHandlerEnds) {
+        ctx.getSelf().tell(new Stop());
+      } else if (s.exists()) {
+        arm(s);
+      }
+    }
+    return Effect().noReply();
+  }
+
+  /** Tells the running handler to stop and bounds the wait for its end by the kill grace. */
+  private void signalHandler(State s) {
+    if (handlerRunning != null && !handlerRunning.isCancelled()) {
+      handlerRunning.cancel(rt.handlerExecutor());
+      timers.startSingleTimer(KILL_TIMER, new HandlerGraceOver(handlerRunning.execution()), killGrace(s));
+    }
+  }
+
+  /** Whether this outcome ends the handler the item waits for. */
+  private boolean handlerEnded(int execution) {
+    if (handlerRunning != null && handlerRunning.execution() == execution) {
+      handlerRunning = null;
+      timers.cancel(KILL_TIMER);
+      return true;
+    }
+    return false;
+  }
+
+  private Duration killGrace(State s) {
+    return settings(s).map(QueueSettings::attemptKillGrace).orElse(Duration.ofSeconds(10));
   }
 
   private static boolean isOpen(State s) {
@@ -673,7 +756,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     timers.cancel(DUE_TIMER);
     if (s.status() != ItemStatus.RUNNING) {
       timers.cancel(ATTEMPT_TIMER);
-      if (holdingPermit) {
+      // The permit stays out until the handler has really ended (or outlived its kill grace).
+      if (holdingPermit && handlerRunning == null) {
         release();
       }
     }
@@ -693,7 +777,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       case RUNNING -> {}
       case SUCCEEDED, DEAD_LETTERED, CANCELLED -> withdrawRequest();
     }
-    if (!inMemory(s)) {
+    if (!inMemory(s) && handlerRunning == null) {
       // Nothing to do within the horizon: leave memory; the waker brings it back when it is due.
       answerWaker(WakeOutcome.IDLE);
       passivate(s);
@@ -723,6 +807,13 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   private void onRecovered(State s) {
     if (!s.exists()) {
+      long events = lastSequenceNumber(ctx);
+      if (events > 0) {
+        HEADLESS_JOURNALS.incrementAndGet();
+        ctx.getLog().warn("Item {}: its journal holds {} events but no Enqueued (a purge raced a write?); "
+            + "left alone, the item is unknown", id, events);
+        passivateWhenIdle();
+      }
       return;
     }
     if (s.status() == ItemStatus.RUNNING) {
@@ -746,6 +837,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     }
     timers.startSingleTimer(ATTEMPT_TIMER, new AttemptTimedOut(execution), q.get().attemptTimeout());
     ItemJobContext jobContext = new ItemJobContext(s, ctx.getSelf());
+    handlerRunning = jobContext;
     // The outcome (a stack trace, for a failure) is worked out where the handler finished, not
     // on this actor's thread: pipeToSelf applies its function inside the actor.
     CompletableFuture<AttemptCompleted> outcome =
@@ -756,17 +848,21 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   }
 
   private static CompletionStage<Void> invoke(JobHandler handler, ItemJobContext context) {
+    context.enter();
     try {
       return handler.handle(context);
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
       throw new CompletionException(e);
+    } finally {
+      context.exit();
     }
   }
 
   private void requestPermit(State s) {
-    if (!permitRequested) {
+    // No new attempt while the last one's handler may still run, nor while the item is moving.
+    if (!permitRequested && handlerRunning == null && !stopWhenHandlerEnds) {
       permitRequested = true;
       // Older first within a priority; microseconds, so that items enqueued one after another keep their order.
       long order = s.createdAt().getEpochSecond() * 1_000_000L + s.createdAt().getNano() / 1_000;

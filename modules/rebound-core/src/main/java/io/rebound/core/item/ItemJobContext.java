@@ -6,9 +6,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rebound.api.JobContext;
 import io.rebound.api.PermanentException;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 
-/** The handler's view of one execution; heartbeats go straight to the item actor. */
+/**
+ * The handler's view of one execution; heartbeats go straight to the item actor. It is also the
+ * item's handle on the running handler: {@link #cancel} signals it (the future, the flag, and an
+ * interrupt of the thread inside {@code handle}, if any).
+ */
 final class ItemJobContext implements JobContext {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -19,6 +26,12 @@ final class ItemJobContext implements JobContext {
   private final int execution;
   private final String payload;
   private final ActorRef<ItemEntity.Command> item;
+  private final CompletableFuture<Void> cancelled = new CompletableFuture<>();
+  private volatile boolean cancelRequested;
+  /** The thread inside {@code handle}, or null; guarded by this. */
+  private Thread thread;
+  /** Whether {@link #cancel} interrupted {@link #thread}; guarded by this. */
+  private boolean interrupted;
 
   ItemJobContext(ItemEntity.State s, ActorRef<ItemEntity.Command> item) {
     this.itemId = s.id();
@@ -73,5 +86,51 @@ final class ItemJobContext implements JobContext {
   @Override
   public void heartbeat() {
     item.tell(new ItemEntity.Heartbeat(execution));
+  }
+
+  @Override
+  public CompletionStage<Void> cancelled() {
+    return cancelled;
+  }
+
+  @Override
+  public boolean isCancelled() {
+    return cancelRequested;
+  }
+
+  /** The calling thread runs the handler's {@code handle} until {@link #exit}. */
+  synchronized void enter() {
+    thread = Thread.currentThread();
+    if (cancelRequested) {
+      interrupted = true;
+      thread.interrupt();
+    }
+  }
+
+  /** {@code handle} returned: an interrupt meant for it must not reach the thread's next task. */
+  synchronized void exit() {
+    thread = null;
+    if (interrupted) {
+      Thread.interrupted();
+    }
+  }
+
+  /**
+   * Asks the handler to stop: sets the flag, interrupts {@code handle} if it is still inside it,
+   * and completes {@link #cancelled()} on {@code executor} (callbacks may block, e.g. to kill a
+   * process tree, and must not on the item's thread). Idempotent.
+   */
+  void cancel(Executor executor) {
+    if (cancelRequested) {
+      return;
+    }
+    cancelRequested = true;
+    synchronized (this) {
+      if (thread != null) {
+        interrupted = true;
+        thread.interrupt();
+      }
+    }
+    executor.execute(() -> cancelled.complete(null));
   }
 }

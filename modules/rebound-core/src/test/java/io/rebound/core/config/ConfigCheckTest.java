@@ -45,7 +45,7 @@ class ConfigCheckTest {
 
   @Test
   void aKeyOfAFeatureThatDoesNotExistListsTheKnownKeysInstead() {
-    assertEquals(List.of("rebound.queues.q.rate-limit: unknown key (known here: attempt-timeout, concurrency, handler, "
+    assertEquals(List.of("rebound.queues.q.rate-limit: unknown key (known here: attempt-kill-grace, attempt-timeout, concurrency, handler, "
             + "max-park, park-retry, retention, retry, tools)"),
         problems("rebound.queues.q { handler { type = simulated }, rate-limit = 10 }"));
   }

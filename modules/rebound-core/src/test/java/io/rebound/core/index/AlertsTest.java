@@ -131,7 +131,7 @@ class AlertsTest {
     try (Rebound node = Rebound.start(TestNodes.config(dir, QUEUES))) {
       IndexSettings.AlertSettings settings = IndexSettings.from(Rebound.withDefaults(TestNodes.config(dir, QUEUES))).alerts();
       java.util.concurrent.atomic.AtomicReference<java.time.Duration> lag = new java.util.concurrent.atomic.AtomicReference<>(java.time.Duration.ofSeconds(2));
-      Alerts alerts = new Alerts(node.index(), node.queues(), settings, Clock.systemUTC(), lag::get);
+      Alerts alerts = new Alerts(node.index(), node.queues(), settings, Clock.systemUTC(), new ProjectionHealth(), lag::get);
       assertTrue(await(alerts.report()).alerts().stream().noneMatch(a -> a.type().equals("index-lag")));
       lag.set(settings.indexLagAfter().plusSeconds(1));
       Alerts.Alert a = await(alerts.report()).alerts().stream().filter(x -> x.type().equals("index-lag")).findFirst().orElseThrow();

@@ -292,6 +292,8 @@ class ItemEntityTest {
     awaitStatus(ItemStatus.RUNNING);
     advance(Duration.ofSeconds(11));
     awaitStatus(ItemStatus.WAITING);
+    // The first handler ignores its cancellation: after the kill grace the item goes on without it.
+    advance(Duration.ofSeconds(10));
     expectRelease();
     advance(Duration.ofMinutes(1));
     Invocation second = grantAndInvoke();
@@ -415,6 +417,235 @@ class ItemEntityTest {
     invocations.poll(3, TimeUnit.SECONDS).result().complete(null);
     ToolSupervisor.Outcome ok = supervisor.expectMessageClass(ToolSupervisor.Outcome.class);
     assertEquals(null, ok.kind());
+  }
+
+  // ---- one attempt at a time ---------------------------------------------------------------
+
+  @Test
+  void aTimedOutAttemptSignalsItsHandlerAndHoldsThePermitUntilTheHandlerEnds() throws Exception {
+    enqueue("{}");
+    Invocation first = grantAndInvoke();
+    awaitStatus(ItemStatus.RUNNING);
+    assertFalse(first.context().isCancelled());
+    advance(Duration.ofSeconds(11));
+    awaitStatus(ItemStatus.WAITING);
+    assertTrue(first.context().isCancelled(), "the handler was told to stop");
+    assertTrue(first.context().cancelled().toCompletableFuture().isDone());
+    // Backoff over, but the first handler still runs: no permit given back, none asked for.
+    advanceExpectingNothing(Duration.ofSeconds(5));
+    first.result().completeExceptionally(new InterruptedException("stopped"));
+    expectRelease();
+    advance(Duration.ofMinutes(1));
+    Invocation second = grantAndInvoke();
+    assertEquals(2, second.context().execution());
+  }
+
+  @Test
+  void aHandlerThatIgnoresItsCancellationIsWaitedForOnlyTheKillGrace() throws Exception {
+    enqueue("{}");
+    grantAndInvoke();
+    awaitStatus(ItemStatus.RUNNING);
+    advance(Duration.ofSeconds(11));
+    awaitStatus(ItemStatus.WAITING);
+    advanceExpectingNothing(Duration.ofSeconds(8));
+    advance(Duration.ofSeconds(3));
+    expectRelease();
+    advance(Duration.ofMinutes(1));
+    assertEquals(2, grantAndInvoke().context().execution());
+  }
+
+  @Test
+  void aTimeoutOnTheLastAttemptDeadLettersButKeepsThePermitUntilTheHandlerEnds() throws Exception {
+    QueueSettings q = QueueSettings.builder("q").attemptTimeout(Duration.ofSeconds(2))
+        .retryPolicy(RetryPolicy.builder().maxAttempts(1).build()).build();
+    TestProbe<Dispatcher.Command> permits = testKit.createTestProbe(Dispatcher.Command.class);
+    ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), permits.getRef(), Runnable::run, clock,
+        new ToolHealth(List.of()), testKit.createTestProbe(ToolSupervisor.Command.class).getRef(), 4);
+    var one = EventSourcedBehaviorTestKit.<Command, Event, State>create(
+        testKit.system(), ItemEntity.create(ItemIds.random(), Optional.empty(), rt));
+    one.<Reply>runCommand(r -> new ItemEntity.Enqueue("q", null, "{}", 5, null, null, r));
+    grantFrom(permits);
+    Invocation inv = invocations.poll(3, TimeUnit.SECONDS);
+    advance(Duration.ofSeconds(3));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
+      assertEquals(ItemStatus.DEAD_LETTERED, one.getState().status());
+      return null;
+    });
+    assertTrue(inv.context().isCancelled());
+    permits.expectNoMessage(Duration.ofMillis(100));
+    inv.result().complete(null);
+    assertInstanceOf(Dispatcher.Release.class, permits.receiveMessage());
+  }
+
+  @Test
+  void cancellingARunningItemSignalsItsHandlerAndHoldsThePermitUntilItEnds() throws Exception {
+    enqueue("{}");
+    Invocation inv = grantAndInvoke();
+    awaitStatus(ItemStatus.RUNNING);
+    var result = item.<Reply>runCommand(r -> new ItemEntity.Cancel("enough", r));
+    assertEquals(ItemStatus.CANCELLED, result.state().status());
+    assertTrue(inv.context().isCancelled(), "the handler was told to stop");
+    dispatcher.expectNoMessage(Duration.ofMillis(100));
+    inv.result().completeExceptionally(new InterruptedException());
+    expectRelease();
+  }
+
+  @Test
+  void aBlockingHandlerIsInterruptedByItsTimeoutAndTheNextAttemptStartsOnlyAfterItReturned() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+    try {
+      java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.atomic.AtomicInteger maxRunning = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.CountDownLatch interrupted = new java.util.concurrent.CountDownLatch(1);
+      JobHandler blocking = ctx -> {
+        maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+        try {
+          Thread.sleep(60_000);
+        } catch (InterruptedException e) {
+          interrupted.countDown();
+          Thread.sleep(200); // cleaning up takes a moment
+          throw new TransientException("interrupted");
+        } finally {
+          running.decrementAndGet();
+        }
+        return CompletableFuture.completedFuture(null);
+      };
+      QueueSettings q = QueueSettings.builder("q").attemptTimeout(Duration.ofSeconds(2))
+          .retryPolicy(RetryPolicy.builder().maxAttempts(3).initial(Duration.ofMillis(1)).jitter(RetryPolicy.Jitter.NONE).build())
+          .build();
+      TestProbe<Dispatcher.Command> permits = testKit.createTestProbe(Dispatcher.Command.class);
+      ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", blocking), permits.getRef(), pool, clock,
+          new ToolHealth(List.of()), testKit.createTestProbe(ToolSupervisor.Command.class).getRef(), 4);
+      var b = EventSourcedBehaviorTestKit.<Command, Event, State>create(
+          testKit.system(), ItemEntity.create(ItemIds.random(), Optional.empty(), rt));
+      b.<Reply>runCommand(r -> new ItemEntity.Enqueue("q", null, "{}", 5, null, null, r));
+      grantFrom(permits);
+      testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
+        assertEquals(1, running.get());
+        return null;
+      });
+      advance(Duration.ofSeconds(3));
+      assertTrue(interrupted.await(3, TimeUnit.SECONDS), "the handler's thread was interrupted");
+      // The backoff (1ms) is over at once, but the next permit is asked for only after the handler returned.
+      assertInstanceOf(Dispatcher.Release.class, permits.receiveMessage(Duration.ofSeconds(3)));
+      assertEquals(0, running.get(), "the permit came back only after the handler returned");
+      advance(Duration.ofMillis(5));
+      assertInstanceOf(Dispatcher.Request.class, permits.receiveMessage(Duration.ofSeconds(3)));
+      assertEquals(1, maxRunning.get());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aStopWhileRunningWaitsForTheSignalledHandlerAndRecordsItsOutcomeBeforeTheItemMoves() throws Exception {
+    QueueSettings q = QueueSettings.builder("q").retryPolicy(POLICY).build();
+    TestProbe<Dispatcher.Command> permits = testKit.createTestProbe(Dispatcher.Command.class);
+    ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), permits.getRef(), Runnable::run, clock,
+        new ToolHealth(List.of()), testKit.createTestProbe(ToolSupervisor.Command.class).getRef(), 4);
+    String stopId = ItemIds.random();
+    var actor = testKit.spawn(ItemEntity.create(stopId, Optional.empty(), rt));
+    TestProbe<Reply> replies = testKit.createTestProbe(Reply.class);
+    actor.tell(new ItemEntity.Enqueue("q", null, "{}", 5, null, null, replies.getRef()));
+    replies.receiveMessage();
+    grantFrom(permits);
+    Invocation inv = invocations.poll(3, TimeUnit.SECONDS);
+    assertNotNull(inv);
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    actor.tell(new ItemEntity.Stop());
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
+      assertTrue(inv.context().isCancelled(), "the handler was told to stop");
+      return null;
+    });
+    actor.tell(new ItemEntity.GetItem(replies.getRef()));
+    assertEquals(ItemStatus.RUNNING, ((ItemEntity.Accepted) replies.receiveMessage()).item().status(),
+        "still here: it waits for its handler");
+    inv.result().completeExceptionally(new TransientException("stopped"));
+    watcher.expectTerminated(actor, Duration.ofSeconds(3));
+    // Its outcome was recorded here, so the new node finds no orphan.
+    var events = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(testKit.system())
+        .persistedInStorage(ItemEntity.persistenceId(stopId).id());
+    assertInstanceOf(ItemEntity.AttemptFailed.class, events.get(events.size() - 1));
+  }
+
+  @Test
+  void aStopWhileRunningGoesOnAfterTheKillGraceWhenTheHandlerDoesNotEnd() throws Exception {
+    QueueSettings q = QueueSettings.builder("q").retryPolicy(POLICY).attemptKillGrace(Duration.ofSeconds(5)).build();
+    TestProbe<Dispatcher.Command> permits = testKit.createTestProbe(Dispatcher.Command.class);
+    ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), permits.getRef(), Runnable::run, clock,
+        new ToolHealth(List.of()), testKit.createTestProbe(ToolSupervisor.Command.class).getRef(), 4);
+    var actor = testKit.spawn(ItemEntity.create(ItemIds.random(), Optional.empty(), rt));
+    TestProbe<Reply> replies = testKit.createTestProbe(Reply.class);
+    actor.tell(new ItemEntity.Enqueue("q", null, "{}", 5, null, null, replies.getRef()));
+    replies.receiveMessage();
+    grantFrom(permits);
+    assertNotNull(invocations.poll(3, TimeUnit.SECONDS));
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    actor.tell(new ItemEntity.Stop());
+    actor.tell(new ItemEntity.GetItem(replies.getRef()));
+    replies.receiveMessage();
+    advance(Duration.ofSeconds(6));
+    watcher.expectTerminated(actor, Duration.ofSeconds(3));
+  }
+
+  // ---- database outages ------------------------------------------------------------------
+
+  @Test
+  void aFailedJournalWriteRestartsTheItemWithBackoffAndItGoesOn() throws Exception {
+    QueueSettings q = QueueSettings.builder("q").retryPolicy(POLICY).build();
+    TestProbe<Dispatcher.Command> permits = testKit.createTestProbe(Dispatcher.Command.class);
+    ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), permits.getRef(), Runnable::run, clock,
+        new ToolHealth(List.of()), testKit.createTestProbe(ToolSupervisor.Command.class).getRef(), 4);
+    var actor = testKit.spawn(ItemEntity.create(ItemIds.random(), Optional.empty(), rt));
+    TestProbe<Reply> replies = testKit.createTestProbe(Reply.class);
+    actor.tell(new ItemEntity.Enqueue("q", null, "{}", 5, null, null, replies.getRef()));
+    replies.receiveMessage();
+    var journal = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(testKit.system());
+    // The database is down when the permit comes: AttemptStarted cannot be written.
+    journal.failNextPersisted();
+    grantFrom(permits);
+    // Restarted after its backoff and recovered: it asks for a permit again, and this time the attempt runs.
+    Dispatcher.Request again = testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+      time.timePasses(ItemEntity.PERSIST_BACKOFF_MIN);
+      Dispatcher.Command m = permits.receiveMessage(Duration.ofMillis(200));
+      if (m instanceof Dispatcher.Request r) {
+        return r;
+      }
+      throw new AssertionError("not yet: " + m);
+    });
+    again.replyTo().tell(new Dispatcher.Granted(again.itemId()));
+    Invocation inv = invocations.poll(3, TimeUnit.SECONDS);
+    assertNotNull(inv, "the item went on after the failed write");
+    inv.result().complete(null);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
+      actor.tell(new ItemEntity.GetItem(replies.getRef()));
+      assertEquals(ItemStatus.SUCCEEDED, ((ItemEntity.Accepted) replies.receiveMessage()).item().status());
+      return null;
+    });
+  }
+
+  @Test
+  void anItemWhoseJournalLostItsEnqueuedIsLeftAloneAsUnknownInsteadOfCrashLooping() throws Exception {
+    String headless = ItemIds.random();
+    var journal = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(testKit.system());
+    // What a purge that raced a redrive leaves: the redrive, without the events before it.
+    journal.persistForRecovery(ItemEntity.persistenceId(headless).id(), List.of(new ItemEntity.Redriven(clock.instant())));
+    QueueSettings q = QueueSettings.builder("q").retryPolicy(POLICY).build();
+    TestProbe<Dispatcher.Command> permits = testKit.createTestProbe(Dispatcher.Command.class);
+    ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), permits.getRef(), Runnable::run, clock,
+        new ToolHealth(List.of()), testKit.createTestProbe(ToolSupervisor.Command.class).getRef(), 4);
+    long before = ItemEntity.HEADLESS_JOURNALS.get();
+    var actor = testKit.spawn(ItemEntity.create(headless, Optional.empty(), rt));
+    TestProbe<Reply> replies = testKit.createTestProbe(Reply.class);
+    actor.tell(new ItemEntity.GetItem(replies.getRef()));
+    assertInstanceOf(ItemEntity.NotFound.class, replies.receiveMessage());
+    assertEquals(before + 1, ItemEntity.HEADLESS_JOURNALS.get(), "counted");
+    permits.expectNoMessage(Duration.ofMillis(100));
+    // Its key can be enqueued again: a new life of the id.
+    actor.tell(new ItemEntity.Enqueue("q", null, "{}", 5, null, null, replies.getRef()));
+    ItemEntity.Accepted again = (ItemEntity.Accepted) replies.receiveMessage();
+    assertTrue(again.created());
+    assertEquals(ItemStatus.PENDING, again.item().status());
   }
 
   /** Grants the next permit request, passing over the releases of earlier attempts. */

@@ -69,6 +69,8 @@ public final class HttpHandler implements JobHandler {
 
   static final String ITEM_ID_HEADER = "Rebound-Item-Id";
   static final String ATTEMPT_HEADER = "Rebound-Attempt";
+  /** The attempt's fencing token ({@code JobContext.execution()}): downstream may refuse lower ones. */
+  static final String EXECUTION_HEADER = "Rebound-Execution";
 
   private final URI url;
   private final Duration timeout;
@@ -125,7 +127,7 @@ public final class HttpHandler implements JobHandler {
         if (v.valueType() == ConfigValueType.OBJECT || v.valueType() == ConfigValueType.LIST || v.valueType() == ConfigValueType.NULL) {
           throw new ReboundConfigException(key, "a header value must be a string, was " + v.valueType().name().toLowerCase(Locale.ROOT));
         }
-        if (name.equalsIgnoreCase(ITEM_ID_HEADER) || name.equalsIgnoreCase(ATTEMPT_HEADER)) {
+        if (name.equalsIgnoreCase(ITEM_ID_HEADER) || name.equalsIgnoreCase(ATTEMPT_HEADER) || name.equalsIgnoreCase(EXECUTION_HEADER)) {
           throw new ReboundConfigException(key, "is set by Rebound and cannot be configured");
         }
         String value = String.valueOf(v.unwrapped());
@@ -149,13 +151,16 @@ public final class HttpHandler implements JobHandler {
             .POST(HttpRequest.BodyPublishers.ofString(ctx.payloadJson(), StandardCharsets.UTF_8))
             .setHeader("Content-Type", "application/json")
             .setHeader(ITEM_ID_HEADER, ctx.itemId())
-            .setHeader(ATTEMPT_HEADER, Integer.toString(ctx.attempt()));
+            .setHeader(ATTEMPT_HEADER, Integer.toString(ctx.attempt()))
+            .setHeader(EXECUTION_HEADER, Integer.toString(ctx.execution()));
     headers.forEach(b::setHeader);
 
     CompletableFuture<HttpResponse<byte[]>> call =
         client.sendAsync(
             b.build(),
             info -> is2xx(info.statusCode()) ? new Head(0, DISCARD_BYTES) : new Head(BODY_BYTES, BODY_BYTES));
+    // Cancelled by Rebound (timeout, cancel, handoff): abort the request.
+    ctx.cancelled().thenRun(() -> call.cancel(true));
     HttpResponse<byte[]> response;
     try {
       // The request timeout covers the wait for the answer's head; this one the whole exchange.

@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -39,11 +40,14 @@ import java.util.concurrent.TimeUnit;
  * command does not inherit the node's environment (it holds database and TLS passwords and API
  * tokens): it gets only the variables named in {@code environment-allow} (default from {@code
  * rebound.process-handler.environment-allow}: PATH, HOME, LANG, ...), those set in {@code
- * environment { NAME = value }}, and {@code REBOUND_ITEM_ID}, {@code REBOUND_ATTEMPT} and {@code
- * REBOUND_QUEUE}. A command given as one string runs through {@code /bin/sh -c}. Exit 0 is success;
+ * environment { NAME = value }}, and {@code REBOUND_ITEM_ID}, {@code REBOUND_ATTEMPT}, {@code
+ * REBOUND_EXECUTION} (the attempt's fencing token) and {@code REBOUND_QUEUE}. A command given as
+ * one string runs through {@code /bin/sh -c}. Exit 0 is success;
  * an exit code in {@code transient-exit-codes} (default 75, EX_TEMPFAIL) is transient, any other is
  * permanent, with the message {@code "exit <code>: "} and the last 2048 characters of stderr. On
- * {@code timeout} (default 5m) the whole process tree is killed and the attempt fails as transient.
+ * {@code timeout} (default 5m) the whole process tree is killed and the attempt fails as transient;
+ * so it is when Rebound cancels the attempt (its attempt-timeout, a cancel, the item moving), and
+ * every tree still running when the JVM exits is killed by a shutdown hook.
  */
 public final class ProcessHandler implements JobHandler {
   /** Characters of stderr kept for a failure message (the tail). */
@@ -59,6 +63,13 @@ public final class ProcessHandler implements JobHandler {
   static final Duration KILL_GRACE = Duration.ofSeconds(2);
   /** After the process ends, how long its output readers get to reach the end of the pipes. */
   private static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
+
+  /** The processes running now, killed with their trees when the JVM exits. */
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> killTrees(List.copyOf(LIVE)), "rebound-process-reaper"));
+  }
 
   private final List<String> command;
   private final Set<Integer> transientExitCodes;
@@ -205,6 +216,7 @@ public final class ProcessHandler implements JobHandler {
     env.putAll(environment);
     pb.environment().put("REBOUND_ITEM_ID", ctx.itemId());
     pb.environment().put("REBOUND_ATTEMPT", Integer.toString(ctx.attempt()));
+    pb.environment().put("REBOUND_EXECUTION", Integer.toString(ctx.execution()));
     pb.environment().put("REBOUND_QUEUE", ctx.queue());
 
     Process p;
@@ -213,6 +225,10 @@ public final class ProcessHandler implements JobHandler {
     } catch (IOException e) {
       throw new TransientException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
     }
+    LIVE.add(p);
+    p.onExit().thenRun(() -> LIVE.remove(p));
+    // Cancelled (timeout, cancel, handoff, node shutdown): the tree goes, and waitFor below returns.
+    ctx.cancelled().thenRun(() -> killTree(p));
 
     // stdin, stdout and stderr each get a thread: a process that does not read its input, or
     // writes a lot, must not block on a full pipe (and neither must we).
@@ -272,9 +288,16 @@ public final class ProcessHandler implements JobHandler {
 
   /** Ends the process and its descendants: SIGTERM to all, then SIGKILL to those left after a grace. */
   static void killTree(Process p) {
+    killTrees(List.of(p));
+  }
+
+  /** {@link #killTree} for several processes at once: one grace period for all. */
+  static void killTrees(List<Process> processes) {
     List<ProcessHandle> all = new ArrayList<>();
-    p.descendants().forEach(all::add);
-    all.add(p.toHandle());
+    for (Process p : processes) {
+      p.descendants().forEach(all::add);
+      all.add(p.toHandle());
+    }
     for (ProcessHandle h : all) {
       h.destroy();
     }
@@ -293,11 +316,14 @@ public final class ProcessHandler implements JobHandler {
         h.destroyForcibly();
       }
     }
-    // Reap the direct child so its pid does not linger as a zombie.
-    try {
-      p.waitFor(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    // Reap the direct children so their pids do not linger as zombies.
+    for (Process p : processes) {
+      try {
+        p.waitFor(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 

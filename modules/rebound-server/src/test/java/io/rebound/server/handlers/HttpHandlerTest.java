@@ -127,6 +127,7 @@ class HttpHandlerTest {
     assertEquals("application/json", seen.header("Content-Type"));
     assertEquals("item-42", seen.header("Rebound-Item-Id"));
     assertEquals("3", seen.header("Rebound-Attempt"));
+    assertEquals("3", seen.header("Rebound-Execution"), "the fencing token");
   }
 
   @Test

@@ -17,6 +17,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import io.rebound.api.JobContext;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,7 +80,7 @@ class ProcessHandlerTest {
     h.handle(ctx()).toCompletableFuture().join();
 
     assertEquals(PAYLOAD, Files.readString(dir.resolve("seen.payload")));
-    assertEquals(List.of("item-42", "3", "emails"), Files.readAllLines(dir.resolve("seen.env")));
+    assertEquals(List.of("item-42", "3", "emails", "3"), Files.readAllLines(dir.resolve("seen.env")));
     assertEquals(work.toRealPath().toString(), Files.readString(dir.resolve("seen.pwd")).strip());
   }
 
@@ -214,6 +216,42 @@ class ProcessHandlerTest {
     long child = Long.parseLong(Files.readString(dir.resolve("child.pid")).strip());
     assertGone(parent);
     assertGone(child);
+  }
+
+  @Test
+  void a_cancelled_attempt_kills_the_whole_process_tree_at_once() throws Exception {
+    JobHandler h = handler(List.of(script("tree.sh"), dir.toString()));
+    CompletableFuture<Void> cancel = new CompletableFuture<>();
+    FakeContext fake = ctx();
+    JobContext cancellable = new JobContext() {
+      public String itemId() { return fake.itemId(); }
+      public String queue() { return fake.queue(); }
+      public java.util.Optional<String> key() { return fake.key(); }
+      public int attempt() { return fake.attempt(); }
+      public int execution() { return fake.execution(); }
+      public com.fasterxml.jackson.databind.JsonNode payload() { return fake.payload(); }
+      public String payloadJson() { return fake.payloadJson(); }
+      public void heartbeat() {}
+      public java.util.concurrent.CompletionStage<Void> cancelled() { return cancel; }
+    };
+    CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
+      try {
+        h.handle(cancellable).toCompletableFuture().join();
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+    Path childPid = dir.resolve("child.pid");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!(Files.exists(childPid) && Files.exists(dir.resolve("parent.pid")) && Files.size(childPid) > 0) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    long start = System.nanoTime();
+    cancel.complete(null);
+    assertThrows(Exception.class, () -> run.get(5, TimeUnit.SECONDS));
+    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 3_000);
+    assertGone(Long.parseLong(Files.readString(dir.resolve("parent.pid")).strip()));
+    assertGone(Long.parseLong(Files.readString(childPid).strip()));
   }
 
   /** Gone, or a zombie (a killed orphan waits for init to reap it, which in a container may be never). */

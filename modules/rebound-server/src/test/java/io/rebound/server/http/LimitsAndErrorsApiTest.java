@@ -69,6 +69,13 @@ class LimitsAndErrorsApiTest {
   }
 
   @Test
+  void aKeyHoldingNulIs400NamingTheKey() throws Exception {
+    JsonNode p = problem(send(node.url(), "POST", "/v1/queues/work/items", "{\"payload\":{},\"key\":\"a\\u0000b\"}"), 400);
+    assertTrue(p.get("errors").has("key"), p.toString());
+    assertTrue(p.get("errors").get("key").asText().contains("control characters"), p.toString());
+  }
+
+  @Test
   void aBatchOverTheLimitIs400AndAPayloadOverTheLimitIs413() throws Exception {
     problem(send(node.url(), "POST", "/v1/queues/work/items/batch", "{\"items\":[{\"payload\":1},{\"payload\":2},{\"payload\":3},{\"payload\":4}]}"), 400);
     problem(send(node.url(), "POST", "/v1/queues/work/items", "{\"payload\":\"" + "x".repeat(2000) + "\"}"), 413);
