@@ -539,6 +539,12 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     if (c.kind() == ErrorKind.TOOL_UNAVAILABLE) {
       return park(s, s.attempts() - 1, s.executions(), toolsOf(c, queueTools), c.message());
     }
+    if (stopWhenHandlerEnds && c.kind() == ErrorKind.TRANSIENT) {
+      // The node (or the item's shard) is going away and told the handler to stop: the attempt
+      // was cut off by its node, which is what ORPHANED says, not the handler's own failure.
+      return fail(s, ErrorKind.ORPHANED, "the node stopped during attempt " + s.attempts() + " (the handler ended with: "
+          + c.message() + ")", c.stackTrace(), null);
+    }
     return fail(s, c.kind(), c.message(), c.stackTrace(), c.retryAfter());
   }
 
