@@ -33,6 +33,8 @@ final class WakeBook {
   private boolean exhausted;
   private boolean reading;
   private Instant deferredUntil = Instant.MIN;
+  /** Which scan a read belongs to: rows of a scan restarted meanwhile are dropped. */
+  private int scan;
 
   WakeBook(int batch, Duration recentFor) {
     this.batch = batch;
@@ -41,6 +43,7 @@ final class WakeBook {
 
   /** A new scan from the best due row. */
   void restart(Instant now) {
+    scan++;
     cursor = DueItems.Cursor.START;
     buffer.clear();
     exhausted = false;
@@ -56,13 +59,19 @@ final class WakeBook {
     return cursor;
   }
 
-  void reading() {
+  /** A read starts; pass what this returns to {@link #rows}. */
+  int reading() {
     reading = true;
+    return scan;
   }
 
   /** The rows a read returned; fewer than asked for means the scan reached the end. */
-  void rows(List<DueItems.Row> rows, int asked) {
+  void rows(int ofScan, List<DueItems.Row> rows, int asked) {
     reading = false;
+    if (ofScan != scan) {
+      // A new scan started from the best row while this read was out: it reads again.
+      return;
+    }
     buffer.addAll(rows);
     if (!rows.isEmpty()) {
       cursor = rows.get(rows.size() - 1).cursor();

@@ -55,7 +55,7 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
 
   private record Sweep(boolean all) implements Command {}
 
-  private record Rows(String queue, List<DueItems.Row> rows, int asked) implements Command {}
+  private record Rows(String queue, int scan, List<DueItems.Row> rows, int asked) implements Command {}
 
   private record ReadFailed(String queue, Throwable error) implements Command {}
 
@@ -135,7 +135,7 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
       wake(id);
     }
     if (book.wantsRows(now)) {
-      book.reading();
+      int scan = book.reading();
       DueItems.Cursor from = book.cursor();
       int limit = settings.fetchSize();
       Instant until = now.plus(settings.horizon());
@@ -144,13 +144,13 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
       // moment ago: leave it be for now.
       Instant changedBefore = now.minus(settings.horizon());
       getContext().pipeToSelf(db.run(c -> DueItems.due(c, queue, until, changedBefore, from, limit)),
-          (rows, error) -> error == null ? new Rows(queue, rows, limit) : new ReadFailed(queue, error));
+          (rows, error) -> error == null ? new Rows(queue, scan, rows, limit) : new ReadFailed(queue, error));
     }
   }
 
   private Behavior<Command> onRows(Rows r) {
     WakeBook book = books.get(r.queue());
-    book.rows(r.rows(), r.asked());
+    book.rows(r.scan(), r.rows(), r.asked());
     fill(r.queue(), book, clock.instant());
     return this;
   }
