@@ -126,7 +126,7 @@ class ProcessHandlerTest {
     Map<String, String> env = printedEnvironment(handler(printEnv()));
     // The shell itself may add PWD, SHLVL and _.
     java.util.Set<String> expected = new java.util.HashSet<>(ProcessHandler.DEFAULT_ENVIRONMENT_ALLOW);
-    expected.addAll(List.of("REBOUND_ITEM_ID", "REBOUND_ATTEMPT", "REBOUND_QUEUE", "PWD", "SHLVL", "_", "OLDPWD"));
+    expected.addAll(List.of("REBOUND_ITEM_ID", "REBOUND_ATTEMPT", "REBOUND_EXECUTION", "REBOUND_QUEUE", "PWD", "SHLVL", "_", "OLDPWD"));
     for (String name : env.keySet()) {
       assertTrue(expected.contains(name), name + " was inherited from the node: " + env.keySet());
     }
