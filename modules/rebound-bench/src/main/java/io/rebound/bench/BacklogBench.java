@@ -31,11 +31,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>Due</b>: N more items enqueued with no delay into a paused queue (due at once, nothing
  *       runs), the live heap after GC; then the queue is resumed and drained: items/s, peak heap,
  *       and whether higher priorities finished first (the mean finishing rank of each priority).
+ *   <li><b>Parked</b>: up to 100,000 items parked on a tool that is down; the live heap; then the
+ *       tool comes back and the items released in the first ten seconds, against the release
+ *       rate (1,000/s): with the whole set parked, the rate must hold.
  * </ol>
  */
 final class BacklogBench {
   private static final double MIB = 1024.0 * 1024.0;
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+  /** Parked items released per second when the bench's tool comes back. */
+  static final int RELEASE_RATE = 1_000;
   /** Enqueues in flight from the bench: a producer that waits for its replies. */
   private static final int IN_FLIGHT = 2_000;
 
@@ -49,8 +54,11 @@ final class BacklogBench {
         "rebound.handler-dispatcher.thread-pool-executor.fixed-pool-size = " + concurrency,
         "rebound.queues.backlog.concurrency = " + concurrency,
         "rebound.queues.due.concurrency = " + concurrency,
-        "rebound.queues.fresh.concurrency = " + concurrency)));
-    Map<String, JobHandler> handlers = Map.of("backlog", noop, "due", noop, "fresh", noop);
+        "rebound.queues.fresh.concurrency = " + concurrency,
+        "rebound.tools.bench-tool { probe { type = java, class = \"" + BenchTool.class.getName() + "\", interval = 200ms }, release-rate = " + RELEASE_RATE + " }",
+        "rebound.queues.parked { concurrency = " + concurrency + ", tools = [bench-tool], max-park = 24h }")));
+    Map<String, JobHandler> handlers = Map.of("backlog", noop, "due", noop, "fresh", noop, "parked", noop);
+    BenchTool.up = false;
     boolean ok = true;
 
     // ---- 1. waiting backlog ----
@@ -135,6 +143,49 @@ final class BacklogBench {
         finished.get(), drainRate, heap.peak() / MIB, ranks);
     if (finished.get() < n) {
       System.out.println("backlog FAILED: " + (n - finished.get()) + " due items not done within " + timeoutSeconds + "s");
+      ok = false;
+    }
+
+    // ---- 4. parked on a tool that is down, then released ----
+    int p = Math.min(n, 100_000);
+    AtomicInteger parked = new AtomicInteger();
+    AtomicInteger released = new AtomicInteger();
+    AtomicLong firstRelease = new AtomicLong();
+    AtomicLong tenthSecond = new AtomicLong();
+    long[] upAt = {Long.MAX_VALUE};
+    node.onTransition(t -> {
+      if (!"parked".equals(t.queue())) {
+        return;
+      }
+      if (t.status() == ItemStatus.PARKED) {
+        parked.incrementAndGet();
+      } else if (t.status() == ItemStatus.PENDING && System.nanoTime() >= upAt[0]) {
+        int k = released.incrementAndGet();
+        firstRelease.compareAndSet(0, System.nanoTime());
+        if (System.nanoTime() - upAt[0] <= TimeUnit.SECONDS.toNanos(10)) {
+          tenthSecond.set(k);
+        }
+      }
+    });
+    t0 = System.nanoTime();
+    enqueueAll(node, "parked", p, Duration.ZERO);
+    while (parked.get() < p && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(timeoutSeconds)) {
+      Thread.sleep(20);
+    }
+    double parkRate = parked.get() / secs(System.nanoTime() - t0);
+    double parkedHeap = liveHeapMib(heap);
+    upAt[0] = System.nanoTime();
+    BenchTool.up = true;
+    long releaseDeadline = upAt[0] + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    // The release rate over the first ten seconds is what holds or not with the whole set parked.
+    while (System.nanoTime() - upAt[0] < TimeUnit.SECONDS.toNanos(11) && System.nanoTime() < releaseDeadline) {
+      Thread.sleep(50);
+    }
+    System.out.printf(Locale.ROOT, "backlog parked items=%d parked/s=%.0f liveHeapAfterGc=%.0fMiB releasedInFirst10s=%d (%.0f/s at release-rate %d, first after %.1fs)%n",
+        parked.get(), parkRate, parkedHeap, tenthSecond.get(), tenthSecond.get() / 10.0, RELEASE_RATE,
+        firstRelease.get() == 0 ? Double.NaN : secs(firstRelease.get() - upAt[0]));
+    if (parked.get() < p) {
+      System.out.println("backlog FAILED: only " + parked.get() + " of " + p + " items parked");
       ok = false;
     }
     node.close();

@@ -232,7 +232,8 @@ public final class Rebound implements AutoCloseable {
     Map<String, Integer> limits = new HashMap<>();
     settings.queues().forEach((name, q) -> limits.put(name, q.concurrency()));
     ActorRef<Dispatcher.Command> dispatcher =
-        system.systemActorOf(Dispatcher.create(settings.maxConcurrency(), limits, wake.maxWaitingPerQueue()), "rebound-dispatcher", Props.empty());
+        system.systemActorOf(Dispatcher.create(settings.maxConcurrency(), limits, wake.maxWaitingPerQueue(),
+            id -> ClusterSharding.get(system).entityRefFor(ItemEntity.ENTITY_TYPE_KEY, id).tell(new ItemEntity.Wake(null))), "rebound-dispatcher", Props.empty());
     Executor handlerExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.handler-dispatcher"));
     Clock clock = Clock.systemUTC();
     ToolHealth health = new ToolHealth(settings.tools().keySet());

@@ -3,6 +3,9 @@ package io.rebound.core.dispatch;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.function.Consumer;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -65,6 +68,10 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
 
   public record Stats(int running, int waiting, boolean draining, Map<String, QueueStats> queues) {}
 
+  /** Deferred ids kept per queue (about 200 bytes each); beyond, the waker finds them in the index. */
+  static final int MAX_DEFERRED = 100_000;
+  private static final long WAKING_FOR_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+
   private static final Comparator<Request> ORDER =
       Comparator.comparingInt(Request::priority).reversed()
           .thenComparingLong(Request::order)
@@ -73,6 +80,10 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   private final class Lane {
     final int limit;
     final TreeSet<Request> waiting = new TreeSet<>(ORDER);
+    /** Deferred requests, their items out of memory: woken, best first, as the waiting line shortens. */
+    final TreeSet<Request> deferred = new TreeSet<>(ORDER);
+    /** Deferred items woken and not yet asking again: id to when (nanos), oldest first. */
+    final LinkedHashMap<String, Long> waking = new LinkedHashMap<>();
     int running;
     boolean paused;
 
@@ -87,6 +98,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
 
   private final int globalLimit;
   private final int maxWaiting;
+  private final Consumer<String> wake;
   private final Map<String, Lane> lanes = new HashMap<>();
   private final Map<String, Request> waitingById = new HashMap<>();
   private final Map<String, Request> runningById = new HashMap<>();
@@ -99,20 +111,23 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
    *     config) is logged and ignored: its item stays pending until the queue is configured again
    * @param maxWaiting requests one queue may have waiting at once; more are deferred, so that a
    *     backlog waits in the database rather than in memory
+   * @param wake starts a deferred item again (through sharding) when its queue's line shortens
    */
-  public static Behavior<Command> create(int globalLimit, Map<String, Integer> queueLimits, int maxWaiting) {
-    return Behaviors.setup(ctx -> new Dispatcher(ctx, globalLimit, queueLimits, maxWaiting));
+  public static Behavior<Command> create(int globalLimit, Map<String, Integer> queueLimits, int maxWaiting, Consumer<String> wake) {
+    return Behaviors.setup(ctx -> new Dispatcher(ctx, globalLimit, queueLimits, maxWaiting, wake));
   }
 
-  /** As {@link #create(int, Map, int)} with no bound on waiting requests. */
+  /** As {@link #create(int, Map, int, Consumer)} with no bound on waiting requests. */
   public static Behavior<Command> create(int globalLimit, Map<String, Integer> queueLimits) {
-    return create(globalLimit, queueLimits, Integer.MAX_VALUE);
+    return create(globalLimit, queueLimits, Integer.MAX_VALUE, id -> {});
   }
 
-  private Dispatcher(ActorContext<Command> ctx, int globalLimit, Map<String, Integer> queueLimits, int maxWaiting) {
+  private Dispatcher(ActorContext<Command> ctx, int globalLimit, Map<String, Integer> queueLimits, int maxWaiting,
+      Consumer<String> wake) {
     super(ctx);
     this.globalLimit = globalLimit;
     this.maxWaiting = maxWaiting;
+    this.wake = wake;
     queueLimits.forEach((q, limit) -> lanes.put(q, new Lane(limit)));
   }
 
@@ -143,6 +158,8 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
       r.replyTo().tell(new Granted(r.itemId()));
       return this;
     }
+    lane.waking.remove(r.itemId());
+    lane.deferred.remove(r);
     Request old = waitingById.put(r.itemId(), r);
     if (old != null) {
       lanes.get(old.queue()).waiting.remove(old);
@@ -157,6 +174,10 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
       waitingById.remove(worst.itemId());
       getContext().unwatch(worst.owner());
       worst.replyTo().tell(new Deferred(worst.itemId()));
+      if (lane.deferred.size() < MAX_DEFERRED) {
+        // Kept as an id, not an actor: woken from here when there is room, without the index.
+        lane.deferred.add(worst);
+      }
     }
     grant();
     return this;
@@ -231,7 +252,26 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
       best.running++;
       r.replyTo().tell(new Granted(r.itemId()));
     }
+    lanes.values().forEach(this::wakeDeferred);
     answerDrainWaiters();
+  }
+
+  /** Wakes the best deferred items while the lane's waiting line (with those on their way) has room. */
+  private void wakeDeferred(Lane lane) {
+    if (lane.deferred.isEmpty() && lane.waking.isEmpty()) {
+      return;
+    }
+    long now = System.nanoTime();
+    // A woken item that never asks again (cancelled meanwhile, say) stops counting after a while.
+    Iterator<Map.Entry<String, Long>> it = lane.waking.entrySet().iterator();
+    while (it.hasNext() && now - it.next().getValue() > WAKING_FOR_NANOS) {
+      it.remove();
+    }
+    while (!draining && !lane.deferred.isEmpty() && lane.waiting.size() + lane.waking.size() < maxWaiting) {
+      Request d = lane.deferred.pollFirst();
+      lane.waking.put(d.itemId(), now);
+      wake.accept(d.itemId());
+    }
   }
 
   private void answerDrainWaiters() {

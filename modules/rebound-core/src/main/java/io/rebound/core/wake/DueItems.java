@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import io.rebound.core.storage.Schema;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -34,16 +36,24 @@ final class DueItems {
   }
 
   /**
-   * Up to {@code limit} rows of the queue due at or before {@code until} and unchanged since
-   * {@code changedBefore}, after {@code from}. One range scan of the (queue, priority, wake_at,
-   * id) index per priority.
+   * Up to {@code limit} rows of the queue due at or before {@code until}, after {@code from},
+   * that belong to items out of memory: due more than {@code horizon} after their last change
+   * (the item left memory then), or unchanged since {@code settledBefore} (an item in memory
+   * would have moved by then: it was deferred, or lost with its node). One range scan of the
+   * (queue, priority, wake_at, id) index per priority; the rows of items waiting in memory are
+   * passed over, not returned.
    */
-  static List<Row> due(Connection c, String queue, Instant until, Instant changedBefore, Cursor from, int limit) throws SQLException {
+  static List<Row> due(Connection c, Schema.Dialect dialect, String queue, Instant until, Duration horizon, Instant settledBefore,
+      Cursor from, int limit) throws SQLException {
+    String leftMemory = dialect == Schema.Dialect.POSTGRES
+        ? "wake_at > updated_at + (? * INTERVAL '1 millisecond')"
+        : "wake_at > DATEADD(MILLISECOND, ?, updated_at)";
     List<Row> out = new ArrayList<>();
     int first = Math.min(from.priority(), MAX_PRIORITY);
     for (int p = first; p >= MIN_PRIORITY && out.size() < limit; p--) {
       boolean within = p == from.priority() && from.wakeAt() != null;
-      String sql = "SELECT id, wake_at FROM rebound_item WHERE queue = ? AND priority = ? AND wake_at <= ? AND updated_at <= ?"
+      String sql = "SELECT id, wake_at FROM rebound_item WHERE queue = ? AND priority = ? AND wake_at <= ?"
+          + " AND (" + leftMemory + " OR updated_at <= ?)"
           + (within ? " AND (wake_at > ? OR (wake_at = ? AND id > ?))" : "")
           + " ORDER BY wake_at, id LIMIT ?";
       try (PreparedStatement st = c.prepareStatement(sql)) {
@@ -51,7 +61,8 @@ final class DueItems {
         st.setString(i++, queue);
         st.setInt(i++, p);
         st.setObject(i++, time(until));
-        st.setObject(i++, time(changedBefore));
+        st.setLong(i++, horizon.toMillis());
+        st.setObject(i++, time(settledBefore));
         if (within) {
           st.setObject(i++, time(from.wakeAt()));
           st.setObject(i++, time(from.wakeAt()));

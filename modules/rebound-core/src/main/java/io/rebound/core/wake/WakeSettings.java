@@ -15,6 +15,7 @@ import java.util.function.Supplier;
  * @param batch woken items of one queue that may wait for a permit at once (cluster-wide)
  * @param fetchSize due rows read from the index per query
  * @param orphanSweepInterval how often RUNNING rows older than this are checked for lost attempts
+ * @param settle a due row unchanged this long is woken even if its item should be in memory
  * @param maxWaitingPerQueue requests one queue may have waiting at a node's dispatcher
  * @param maxEnqueuesInFlight enqueues a node accepts before refusing more (overloaded)
  */
@@ -24,6 +25,7 @@ public record WakeSettings(
     int batch,
     int fetchSize,
     Duration orphanSweepInterval,
+    Duration settle,
     int maxWaitingPerQueue,
     int maxEnqueuesInFlight) {
 
@@ -31,6 +33,7 @@ public record WakeSettings(
     positive("rebound.wake.horizon", horizon);
     positive("rebound.wake.poll-interval", pollInterval);
     positive("rebound.wake.orphan-sweep-interval", orphanSweepInterval);
+    positive("rebound.wake.settle", settle);
     between("rebound.wake.batch", batch, 1, 100_000);
     between("rebound.wake.fetch-size", fetchSize, 1, 100_000);
     between("rebound.backpressure.max-waiting-per-queue", maxWaitingPerQueue, 1, 10_000_000);
@@ -44,6 +47,7 @@ public record WakeSettings(
         read("rebound.wake.batch", () -> root.getInt("rebound.wake.batch")),
         read("rebound.wake.fetch-size", () -> root.getInt("rebound.wake.fetch-size")),
         read("rebound.wake.orphan-sweep-interval", () -> root.getDuration("rebound.wake.orphan-sweep-interval")),
+        read("rebound.wake.settle", () -> root.getDuration("rebound.wake.settle")),
         read("rebound.backpressure.max-waiting-per-queue", () -> root.getInt("rebound.backpressure.max-waiting-per-queue")),
         read("rebound.backpressure.max-enqueues-in-flight", () -> root.getInt("rebound.backpressure.max-enqueues-in-flight")));
   }

@@ -86,6 +86,8 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
   /** Which queue each outstanding id belongs to. */
   private final Map<String, String> queueOf = new HashMap<>();
   private boolean sweeping;
+  /** Until then every due row is a candidate: after the waker's start, or a member leaving. */
+  private Instant everythingUntil;
 
   private Waker(ActorContext<Command> ctx, TimerScheduler<Command> timers, IndexDatabase db, Set<String> queues,
       WakeSettings settings, Clock clock) {
@@ -97,6 +99,7 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.answers = ctx.messageAdapter(ItemEntity.Woken.class, Answer::new);
     queues.forEach(q -> books.put(q, new WakeBook(settings.batch(), RECENT)));
+    everythingUntil = clock.instant().plus(settings.pollInterval().multipliedBy(3));
     timers.startTimerWithFixedDelay(new Poll(), Duration.ZERO, settings.pollInterval());
     timers.startTimerWithFixedDelay(new Sweep(false), settings.orphanSweepInterval(), settings.orphanSweepInterval());
     // Attempts of a node that left are lost with it: look for them at once rather than a sweep later.
@@ -114,7 +117,11 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
         .onMessage(Answer.class, this::onAnswer)
         .onMessage(Sweep.class, this::onSweep)
         .onMessage(Running.class, this::onRunning)
-        .onMessage(MemberLeft.class, m -> onSweep(new Sweep(true)))
+        .onMessage(MemberLeft.class, m -> {
+          // Its items are out of memory now, whatever their rows say.
+          everythingUntil = clock.instant().plus(settings.pollInterval().multipliedBy(3));
+          return onSweep(new Sweep(true));
+        })
         .build();
   }
 
@@ -139,11 +146,12 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
       DueItems.Cursor from = book.cursor();
       int limit = settings.fetchSize();
       Instant until = now.plus(settings.horizon());
-      // A row changed within the horizon belongs to an item that is still in memory (it just
-      // changed, and leaves only when its next step is beyond the horizon) or was deferred a
-      // moment ago: leave it be for now.
-      Instant changedBefore = now.minus(settings.horizon());
-      getContext().pipeToSelf(db.run(c -> DueItems.due(c, queue, until, changedBefore, from, limit)),
+      // An item due within the horizon of its last change stayed in memory (waiting for a permit,
+      // or on its timer): waking it would only cost. Unless it sat unchanged for settle (it was
+      // lost with its node), or the waker just started or a member left (then nothing is known).
+      Instant settledBefore = now.isBefore(everythingUntil) ? now : now.minus(settings.settle());
+      Duration horizon = settings.horizon();
+      getContext().pipeToSelf(db.run(c -> DueItems.due(c, db.dialect(), queue, until, horizon, settledBefore, from, limit)),
           (rows, error) -> error == null ? new Rows(queue, scan, rows, limit) : new ReadFailed(queue, error));
     }
   }

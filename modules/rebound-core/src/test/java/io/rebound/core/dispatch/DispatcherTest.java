@@ -121,7 +121,7 @@ class DispatcherTest {
 
   @Test
   void aFullWaitingLineDefersTheWorstRequestSoThatABacklogWaitsInTheDatabase() {
-    Client c = new Client(testKit.spawn(Dispatcher.create(10, Map.of("q", 1), 2)));
+    Client c = new Client(testKit.spawn(Dispatcher.create(10, Map.of("q", 1), 2, id -> {})));
     c.dispatcher.tell(new Pause("q"));
     c.request("a", "q", 5, 1);
     c.request("b", "q", 5, 2);
@@ -132,6 +132,37 @@ class DispatcherTest {
     assertEquals(2, c.stats().waiting());
     c.dispatcher.tell(new Resume("q"));
     c.expectGranted("urgent");
+  }
+
+  @Test
+  void deferredItemsAreWokenBestFirstAsTheWaitingLineShortens() {
+    java.util.concurrent.LinkedBlockingQueue<String> woken = new java.util.concurrent.LinkedBlockingQueue<>();
+    Client c = new Client(testKit.spawn(Dispatcher.create(10, Map.of("q", 1), 2, woken::add)));
+    c.dispatcher.tell(new Pause("q"));
+    c.request("a", "q", 5, 1);
+    c.request("b", "q", 5, 2);
+    c.request("c", "q", 5, 3);
+    c.request("d", "q", 7, 4);
+    assertEquals(new Dispatcher.Deferred("c"), c.probe.receiveMessage());
+    assertEquals(new Dispatcher.Deferred("b"), c.probe.receiveMessage());
+    assertTrue(woken.isEmpty(), "the line is full: nobody is woken");
+    c.dispatcher.tell(new Resume("q"));
+    c.expectGranted("d");
+    // d left the line: the best deferred item (b: same priority as c, older) is woken, once.
+    awaitWoken(woken, "b");
+    c.release("d");
+    c.expectGranted("a");
+    c.request("b", "q", 5, 2);
+    awaitWoken(woken, "c");
+    assertTrue(woken.isEmpty(), "woken: " + woken);
+  }
+
+  private static void awaitWoken(java.util.concurrent.BlockingQueue<String> woken, String id) {
+    try {
+      assertEquals(id, woken.poll(3, java.util.concurrent.TimeUnit.SECONDS));
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
   }
 
   @Test
