@@ -39,7 +39,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * <p>It holds no list of its own: the parked items are rows of {@code rebound_parked}, which the
  * index projection keeps from the items' events (a Parked event adds a row per tool, leaving
  * PARKED deletes them). A release reads the next rows in release order (one indexed range scan
- * per tick, whatever the number parked) and asks each item to {@code Release}; the item's
+ * per second, whatever the number parked) and asks each item to {@code Release}; the item's
  * {@code Unparked} event is the record of it, so a crash in between only repeats an idempotent
  * release. Rows released lately are skipped while the index catches up with them, and releasing
  * goes on a few seconds after a ToolUp or a Park, so that a row the index has not shown yet (an
@@ -122,6 +122,10 @@ public final class MissingMetadata extends AbstractBehavior<MissingMetadata.Comm
   /** Parkings (id@parkedAt) released lately: a new parking of the same item is not skipped. */
   private final Map<String, Instant> recent = new HashMap<>();
   private ParkedRow cursor;
+  /** Rows read and not released yet, in release order. */
+  private final java.util.ArrayDeque<ParkedRow> buffer = new java.util.ArrayDeque<>();
+  /** What the current scan releases: null for everything (the tool is up), else parked at or before it. */
+  private Instant scanUntil;
   private boolean reading;
   /** The last ToolUp or Park while up: the rows they concern may not be in the index yet. */
   private Instant nudgedAt = Instant.MIN;
@@ -205,12 +209,15 @@ public final class MissingMetadata extends AbstractBehavior<MissingMetadata.Comm
     if (!releasing) {
       releasing = true;
       cursor = null;
+      buffer.clear();
       timers.startTimerWithFixedDelay("release", new Tick(), Duration.ZERO, TICK);
     }
   }
 
   private void stopReleasing() {
     releasing = false;
+    buffer.clear();
+    cursor = null;
     operatorUntil = null;
     timers.cancel("release");
   }
@@ -225,43 +232,51 @@ public final class MissingMetadata extends AbstractBehavior<MissingMetadata.Comm
       stopReleasing();
       return this;
     }
+    Instant until = up ? null : operatorUntil;
+    if (!java.util.Objects.equals(until, scanUntil)) {
+      // Released for another reason now (the tool came up, or went down with an operator's release).
+      scanUntil = until;
+      buffer.clear();
+      cursor = null;
+    }
     int rate = Optional.ofNullable(rt.rates().get(tool)).orElse(50);
     int perTick = Math.max(1, (int) Math.ceil(rate * TICK.toMillis() / 1000.0));
     // No more than a second's worth unconfirmed at once.
-    if (reading || inFlight.size() >= rate) {
-      return this;
+    int budget = Math.min(perTick, rate - inFlight.size());
+    while (budget > 0 && !buffer.isEmpty()) {
+      ParkedRow row = buffer.poll();
+      if (!inFlight.contains(row.id()) && !recent.containsKey(key(row.id(), row.parkedAt()))) {
+        release(row);
+        budget--;
+      }
     }
-    reading = true;
-    boolean fromStart = cursor == null;
-    ParkedRow from = cursor;
-    Instant until = up ? null : operatorUntil;
-    int asked = perTick;
-    getContext().pipeToSelf(rt.db().run(conn -> read(conn, until, from, asked)),
-        (rows, e) -> e == null ? new Rows(rows, fromStart, asked) : new ReadFailed(e));
+    if (!reading && buffer.size() < perTick) {
+      // A second's worth per read: one query serves ten ticks, however slow it is with many parked.
+      reading = true;
+      boolean fromStart = cursor == null;
+      ParkedRow from = cursor;
+      int asked = Math.max(rate, perTick);
+      getContext().pipeToSelf(rt.db().run(conn -> read(conn, until, from, asked)),
+          (rows, e) -> e == null ? new Rows(rows, fromStart, asked) : new ReadFailed(e));
+    }
     return this;
   }
 
   private Behavior<Command> onRows(Rows r) {
     reading = false;
-    int released = 0;
-    for (ParkedRow row : r.rows()) {
-      if (!inFlight.contains(row.id()) && !recent.containsKey(key(row.id(), row.parkedAt()))) {
-        release(row);
-        released++;
-      }
+    if (!releasing) {
+      return this;
     }
+    buffer.addAll(r.rows());
     if (r.rows().size() < r.asked()) {
       // The end of this scan: the next one starts again from the best row.
       cursor = null;
-      if (r.fromStart() && r.rows().isEmpty() && inFlight.isEmpty() && rt.clock().instant().isAfter(nudgedAt.plus(GRACE))) {
+      if (r.fromStart() && r.rows().isEmpty() && buffer.isEmpty() && inFlight.isEmpty()
+          && rt.clock().instant().isAfter(nudgedAt.plus(GRACE))) {
         stopReleasing();
       }
     } else {
       cursor = r.rows().get(r.rows().size() - 1);
-    }
-    if (released == 0 && !r.rows().isEmpty() && cursor != null) {
-      // Only rows already on their way: read on at the next tick.
-      getContext().getLog().debug("MissingMetadata {}: {} rows still released lately", tool, r.rows().size());
     }
     return this;
   }
