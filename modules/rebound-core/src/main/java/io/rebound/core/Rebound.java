@@ -262,7 +262,11 @@ public final class Rebound implements AutoCloseable {
     // How far the read side is behind: a gauge and an alert, since the waker reads the index.
     IndexLag lag = new IndexLag(indexDb, io.rebound.core.item.ItemTags.all(indexSettings.tagSlices()));
     system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(1), LAG_INTERVAL,
-        () -> lag.measure(clock.instant()), system.executionContext());
+        () -> lag.measure(clock.instant()).whenComplete((d, e) -> {
+          if (e != null) {
+            system.log().warn("Cannot measure the read side's lag: {}", e.getMessage());
+          }
+        }), system.executionContext());
     Alerts alerts = new Alerts(index, settings.queues(), indexSettings.alerts(), clock,
         io.rebound.core.index.ProjectionHealth.get(system), lag::last);
 

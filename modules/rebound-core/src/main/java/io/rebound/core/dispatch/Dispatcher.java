@@ -68,7 +68,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
 
   public record Stats(int running, int waiting, boolean draining, Map<String, QueueStats> queues) {}
 
-  /** Deferred ids kept per queue (about 200 bytes each); beyond, the waker finds them in the index. */
+  /** Deferred requests kept per queue; beyond, the waker finds their items in the index. */
   static final int MAX_DEFERRED = 100_000;
   private static final long WAKING_FOR_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * folded first, so an item that was enqueued, ran and succeeded within one batch costs one write.
  * Each event sets only the columns it changes, so the fold is a plain map merge in event order.
  */
-final class IndexUpdates {
+public final class IndexUpdates {
   private static final Logger LOG = LoggerFactory.getLogger(IndexUpdates.class);
   static final int MAX_ERROR = 1000;
   private static final List<String> ALL_COLUMNS = List.of(
@@ -203,8 +203,11 @@ final class IndexUpdates {
     }
   }
 
-  /** Microseconds, the precision both databases keep, so that keyset cursors round-trip. */
-  static OffsetDateTime time(Instant at) {
+  /**
+   * Microseconds, the precision both databases keep, so that keyset cursors round-trip. Every
+   * reader and writer of the index's timestamps uses this one conversion.
+   */
+  public static OffsetDateTime time(Instant at) {
     return at == null ? null : OffsetDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
   }
 

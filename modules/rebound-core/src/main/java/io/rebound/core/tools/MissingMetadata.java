@@ -2,6 +2,7 @@ package io.rebound.core.tools;
 
 import io.rebound.core.CborSerializable;
 import io.rebound.core.index.IndexDatabase;
+import io.rebound.core.index.IndexUpdates;
 import io.rebound.core.item.ItemEntity;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,7 +10,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -355,6 +355,6 @@ public final class MissingMetadata extends AbstractBehavior<MissingMetadata.Comm
   }
 
   private static OffsetDateTime time(Instant at) {
-    return OffsetDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    return IndexUpdates.time(at);
   }
 }

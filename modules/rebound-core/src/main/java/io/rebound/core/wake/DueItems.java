@@ -5,11 +5,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import io.rebound.core.index.IndexUpdates;
 import io.rebound.core.storage.Schema;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -95,8 +94,7 @@ final class DueItems {
     return out;
   }
 
-  /** Microseconds, as the projection writes them. */
-  static OffsetDateTime time(Instant at) {
-    return OffsetDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+  private static OffsetDateTime time(Instant at) {
+    return IndexUpdates.time(at);
   }
 }
