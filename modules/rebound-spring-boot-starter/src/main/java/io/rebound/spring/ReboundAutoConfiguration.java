@@ -1,6 +1,7 @@
 package io.rebound.spring;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.rebound.api.JobHandler;
 import io.rebound.core.Rebound;
@@ -28,6 +29,12 @@ import org.springframework.core.env.ConfigurableEnvironment;
     "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration"})
 @ConditionalOnProperty(prefix = SpringProperties.STARTER_PREFIX, name = "enabled", havingValue = "true", matchIfMissing = true)
 public class ReboundAutoConfiguration {
+  /**
+   * Under the app's properties: the context's close stops the node (after the web server stopped
+   * taking requests), not Pekko's own JVM shutdown hook racing it on SIGTERM.
+   */
+  static final Config SPRING_DEFAULTS = ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off");
+
   /** The node's bean name. */
   public static final String BEAN = "rebound";
 
@@ -61,7 +68,7 @@ public class ReboundAutoConfiguration {
 
   /** The config the node starts with: the properties, a queue for each handler bean, the app's PostgreSQL. */
   static Config config(ConfigurableEnvironment env, Map<String, JobHandler> handlers, JdbcConnectionDetails jdbc) {
-    Config config = HandlerBeans.withQueues(SpringProperties.toConfig(env), handlers.keySet());
+    Config config = HandlerBeans.withQueues(SpringProperties.toConfig(env), handlers.keySet()).withFallback(SPRING_DEFAULTS);
     if (jdbc != null && env.getProperty(SpringProperties.STARTER_PREFIX + ".use-datasource", Boolean.class, true)) {
       config = SpringDataSource.apply(config, jdbc.getJdbcUrl(), jdbc.getUsername(), jdbc.getPassword());
     }

@@ -32,4 +32,16 @@ class SpringDataSourceTest {
 
     assertThat(c.hasPath("rebound.database.url")).isFalse();
   }
+
+  @Test
+  void the_node_leaves_stopping_to_the_context_unless_a_property_says_otherwise() {
+    org.springframework.core.env.StandardEnvironment env = new org.springframework.core.env.StandardEnvironment();
+    Config c = ReboundAutoConfiguration.config(env, java.util.Map.of(), null);
+    assertThat(c.getBoolean("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook")).isFalse();
+
+    env.getPropertySources().addFirst(new org.springframework.core.env.MapPropertySource("app",
+        java.util.Map.of("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "on")));
+    assertThat(ReboundAutoConfiguration.config(env, java.util.Map.of(), null)
+        .getBoolean("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook")).isTrue();
+  }
 }
