@@ -17,7 +17,7 @@ import org.springframework.test.context.DynamicPropertySource;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class EmailsApplicationTest {
-  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Duration WAIT = Duration.ofSeconds(60); // a bound on failure only: the machine may be loaded
 
   /** Each run on a database of its own. */
   @DynamicPropertySource
