@@ -48,7 +48,10 @@ public final class SpringProperties {
     List<PropertySource<?>> sources = new ArrayList<>();
     env.getPropertySources().forEach(sources::add);
     Collections.reverse(sources); // lowest precedence first: a later source overwrites
-    Map<String, Property> byPath = new LinkedHashMap<>();
+    // Per path, the properties of the one source that set it last: as in Spring's own binding, a
+    // list set in a higher source replaces the whole list, not only the elements it names.
+    Map<String, List<Property>> byPath = new LinkedHashMap<>();
+    Map<String, String> sourceOf = new LinkedHashMap<>();
     for (PropertySource<?> source : sources) {
       if (!(source instanceof EnumerablePropertySource<?> e)) {
         continue;
@@ -60,10 +63,13 @@ public final class SpringProperties {
         Object raw = e.getProperty(name);
         Object value = raw instanceof String s ? env.resolvePlaceholders(s) : raw;
         Property p = property(name, value, source.getName());
-        byPath.put(p.path() + (p.index() == null ? "" : "[" + p.index() + "]"), p);
+        if (!source.getName().equals(sourceOf.put(p.path(), source.getName()))) {
+          byPath.put(p.path(), new ArrayList<>());
+        }
+        byPath.get(p.path()).add(p);
       }
     }
-    return toConfig(byPath.values());
+    return toConfig(byPath.values().stream().flatMap(List::stream).toList());
   }
 
   /** The properties as a Config (each value's origin names its Spring property and source). */

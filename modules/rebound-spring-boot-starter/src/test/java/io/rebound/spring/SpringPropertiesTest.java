@@ -95,6 +95,15 @@ class SpringPropertiesTest {
   }
 
   @Test
+  void a_list_set_in_a_higher_source_replaces_the_whole_list_as_in_spring() {
+    StandardEnvironment env = env(Map.of("rebound.queues.emails.tools[0]", "smtp"));
+    env.getPropertySources().addLast(new MapPropertySource("lower",
+        Map.of("rebound.queues.emails.tools[0]", "dns", "rebound.queues.emails.tools[1]", "ldap")));
+
+    assertThat(SpringProperties.toConfig(env).getStringList("rebound.queues.emails.tools")).containsExactly("smtp");
+  }
+
+  @Test
   void an_unknown_key_is_kept_as_written_so_that_the_strict_check_names_it() {
     Config c = SpringProperties.toConfig(env(Map.of("rebound.queues.emails.retry.maxAtempts", "3")));
 
