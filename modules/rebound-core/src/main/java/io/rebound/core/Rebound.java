@@ -393,6 +393,15 @@ public final class Rebound implements AutoCloseable {
 
   // ---- read side --------------------------------------------------------------------------
 
+  /**
+   * What another retry policy would have done with a queue's recent items: read from the index
+   * and the journal only, never by waking items (docs/REPLAY.md).
+   */
+  public CompletionStage<io.rebound.core.replay.ReplayReport> replay(io.rebound.core.replay.ReplayRequest request) {
+    requireQueue(request.queue());
+    return new io.rebound.core.replay.QueueReplay(system, index.database()).run(request).thenApplyAsync(r -> r, ec);
+  }
+
   /** Lists, counts and dead-letter queries over the index table (it may lag the items by a moment). */
   public ItemIndex index() {
     return index;
