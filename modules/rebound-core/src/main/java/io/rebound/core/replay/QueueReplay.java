@@ -53,7 +53,8 @@ public final class QueueReplay {
     }
   }
 
-  static boolean isCursor(String s) {
+  /** Whether the text is a cursor of the changed items a replay returned. */
+  public static boolean isCursor(String s) {
     return s != null && CURSOR.matcher(s).matches();
   }
 

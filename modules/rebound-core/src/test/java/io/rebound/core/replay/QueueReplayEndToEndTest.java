@@ -54,12 +54,15 @@ class QueueReplayEndToEndTest {
     List<String> all = new ArrayList<>();
     String[] payloads = {
       "{\"fail\":1}", "{\"fail\":2}", "{\"fail\":3}", "{\"fail\":1,\"kind\":\"PERMANENT\"}", "{\"fail\":9}"};
-    for (int i = 0; i < EACH; i++) {
-      for (int p = 0; p < payloads.length; p++) {
-        String id = await(node.enqueue("work", EnqueueRequest.builder(payloads[p]).build())).item().id();
-        all.add(id);
-        (p == 1 ? needingThree : p == 2 ? needingFour : p == 4 ? exhausted : new ArrayList<String>()).add(id);
-      }
+    List<java.util.concurrent.CompletableFuture<io.rebound.core.EnqueueResult>> sent = new ArrayList<>();
+    for (int i = 0; i < EACH * payloads.length; i++) {
+      sent.add(node.enqueue("work", EnqueueRequest.builder(payloads[i % payloads.length]).build()).toCompletableFuture());
+    }
+    for (int i = 0; i < sent.size(); i++) {
+      String id = sent.get(i).get().item().id();
+      int p = i % payloads.length;
+      all.add(id);
+      (p == 1 ? needingThree : p == 2 ? needingFour : p == 4 ? exhausted : new ArrayList<String>()).add(id);
     }
     TestNodes.awaitTerminal(node, all, Duration.ofSeconds(60));
     // The replay reads the index: wait until it shows every item ended.

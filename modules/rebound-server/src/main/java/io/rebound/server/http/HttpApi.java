@@ -113,6 +113,7 @@ public final class HttpApi extends AllDirectives {
                     post(() -> producer(c, () -> body(c, singleLimit(), false, b -> enqueue(queue, b)))),
                     get(() -> viewer(c, () -> parameterMap(params -> list(queue, params)))))),
                 path("stats", () -> get(() -> viewer(c, () -> stats(queue)))),
+                path("replay", () -> post(() -> viewer(c, () -> body(c, 64 * 1024, false, b -> replay(queue, b))))),
                 path(segment("dead-letters").slash("redrive"), () -> post(() -> operator(c, () -> optionalBody(b -> redriveDeadLetters(queue, b))))),
                 path(segment("items").slash("batch"), () -> post(() -> producer(c, () -> body(c, batchLimit(), true, b -> batch(queue, b))))),
                 path("pause", () -> post(() -> operator(c, () -> pause(queue, true)))),
@@ -304,6 +305,17 @@ public final class HttpApi extends AllDirectives {
     requireQueue(queue);
     return respond(node.index().stats(queue, Instant.now())
         .thenCombine(node.dispatcherStats(), (s, d) -> ok(Json.stats(s, paused(d, queue)))));
+  }
+
+  /** A what-if replay of the queue's recent items under another retry policy: read-only (docs/REPLAY.md). */
+  private Route replay(String queue, JsonNode body) {
+    QueueSettings q = requireQueue(queue);
+    Map<String, String> errors = new LinkedHashMap<>();
+    io.rebound.core.replay.ReplayRequest request = ReplayBody.parse(queue, body, q.retryPolicy(), settings, Instant.now(), errors);
+    if (request == null) {
+      return complete(problem(Problem.invalid(errors)));
+    }
+    return respond(node.replay(request).thenApply(r -> ok(ReplayJson.report(r))));
   }
 
   private Route redriveDeadLetters(String queue, JsonNode body) {

@@ -1,0 +1,122 @@
+package io.rebound.server.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.rebound.core.EnqueueRequest;
+import io.rebound.core.item.ItemStatus;
+import io.rebound.server.TestServers;
+import io.rebound.server.node.NodeServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** rebound replay and POST /v1/queues/{queue}/replay over a node with known failure patterns: they agree. */
+class ReplayCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final String TWO_ATTEMPTS = "{\"maxAttempts\":2}";
+  @TempDir static Path dir;
+  private static NodeServer node;
+  private static String until;
+
+  @BeforeAll
+  static void runAKnownWorkload() {
+    node = TestServers.start(dir, """
+        rebound.index.group-within = 50ms
+        rebound.queues.work { handler.type = simulated, concurrency = 8,
+          retry { max-attempts = 5, initial = 20ms, max-interval = 1s, jitter = none } }
+        """);
+    String[] payloads = {"{\"fail\":1}", "{\"fail\":2}", "{\"fail\":3}", "{\"fail\":1,\"kind\":\"PERMANENT\"}", "{\"fail\":9}"};
+    CompletableFuture<?>[] sent = new CompletableFuture<?>[payloads.length * 2];
+    for (int i = 0; i < sent.length; i++) {
+      sent[i] = node.rebound().enqueue("work", EnqueueRequest.builder(payloads[i % payloads.length]).build()).toCompletableFuture();
+    }
+    CompletableFuture.allOf(sent).join();
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      Map<ItemStatus, Long> c = node.rebound().index().stats("work", Instant.now()).toCompletableFuture().join().counts();
+      return c.get(ItemStatus.SUCCEEDED) == 6 && c.get(ItemStatus.DEAD_LETTERED) == 4;
+    });
+    until = Instant.now().toString();
+  }
+
+  @AfterAll
+  static void stopNode() {
+    node.close();
+  }
+
+  private static CliRun cli(String... args) {
+    String[] withUrl = new String[args.length + 2];
+    System.arraycopy(args, 0, withUrl, 0, args.length);
+    withUrl[args.length] = "--url";
+    withUrl[args.length + 1] = node.url();
+    return CliRun.of(withUrl);
+  }
+
+  private static HttpResponse<String> post(String body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.url() + "/v1/queues/work/replay"))
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    return HTTP.send(TestServers.asClient(b, "POST").build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void the_cli_and_the_api_give_the_same_replay() throws Exception {
+    HttpResponse<String> http = post("{\"since\":\"1h\",\"until\":\"" + until + "\",\"retry\":" + TWO_ATTEMPTS + "}");
+    assertEquals(200, http.statusCode(), http.body());
+    JsonNode api = JSON.readTree(http.body());
+    assertEquals(10, api.path("items").asInt());
+    assertEquals(6, api.path("recorded").path("SUCCEEDED").asInt());
+    assertEquals(2, api.path("replayed").path("SUCCEEDED").asInt());
+    assertEquals(8, api.path("replayed").path("DEAD_LETTERED").asInt());
+    assertEquals(4, api.path("changed").path("total").asInt());
+    assertEquals(4, api.path("changed").path("items").size());
+
+    CliRun json = cli("replay", "work", "--since", "1h", "--until", until, "--retry", TWO_ATTEMPTS, "--json");
+    assertEquals(0, json.code(), json.toString());
+    assertEquals(api, JSON.readTree(json.out()));
+
+    CliRun table = cli("replay", "work", "--since", "1h", "--until", until, "--retry", TWO_ATTEMPTS);
+    assertEquals(0, table.code(), table.toString());
+    String succeeded = table.out().lines().filter(l -> l.startsWith("succeeded")).findFirst().orElseThrow();
+    assertEquals(java.util.List.of("succeeded", "6", "2"), java.util.List.of(succeeded.trim().split("\\s+")));
+    assertTrue(table.out().contains("4 items would end otherwise:"), table.toString());
+    api.path("changed").path("items").forEach(c -> assertTrue(table.out().contains(c.path("id").asText()), table.toString()));
+  }
+
+  @Test
+  void a_longer_policy_leaves_the_exhausted_items_unknown() throws Exception {
+    JsonNode api = JSON.readTree(post("{\"since\":\"1h\",\"retry\":{\"maxAttempts\":8}}").body());
+    assertEquals(6, api.path("replayed").path("SUCCEEDED").asInt());
+    assertEquals(2, api.path("replayed").path("DEAD_LETTERED").asInt());
+    assertEquals(2, api.path("replayed").path("UNKNOWN").asInt());
+    assertEquals(2, api.path("byErrorKind").path("PERMANENT").path("items").asInt());
+  }
+
+  @Test
+  void bad_input_is_a_problem_naming_the_field() throws Exception {
+    HttpResponse<String> r = post("{\"since\":\"a week\",\"retry\":{\"maxAttempts\":0,\"colour\":1}}");
+    assertEquals(400, r.statusCode(), r.body());
+    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"), r.headers().toString());
+    JsonNode errors = JSON.readTree(r.body()).path("errors");
+    assertTrue(errors.has("since"), r.body());
+    assertTrue(errors.has("retry.maxAttempts"), r.body());
+    assertTrue(errors.has("retry.colour"), r.body());
+
+    CliRun cli = cli("replay", "work", "--since", "7d", "--retry", "{maxAttempts");
+    assertEquals(1, cli.code(), cli.toString());
+    assertTrue(cli.errorLine().contains("--retry"), cli.toString());
+  }
+}
