@@ -377,6 +377,30 @@ public final class Rebound implements AutoCloseable {
         }, ec);
   }
 
+  /**
+   * The item as it was at {@code at}, folded from its journal by the entity's own event handler,
+   * with its history up to then; read from the journal, the item is not woken.
+   */
+  public CompletionStage<io.rebound.core.item.StateAt.Past> historyAt(String id, Instant at) {
+    if (!ItemIds.isValid(id)) {
+      return CompletableFuture.failedFuture(new ItemNotFoundException(id));
+    }
+    JdbcReadJournal journal = PersistenceQuery.get(Adapter.toClassic(system))
+        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    return journal.currentEventsByPersistenceId(ItemEntity.persistenceId(id).id(), 0L, Long.MAX_VALUE)
+        .map(env -> new io.rebound.core.item.StateAt.Recorded(env.sequenceNr(), (ItemEntity.Event) env.event()))
+        .runWith(Sink.seq(), system)
+        .thenApplyAsync(events -> {
+          if (events.isEmpty()) {
+            throw new ItemNotFoundException(id);
+          }
+          return io.rebound.core.item.StateAt.past(id, events, at, queue -> {
+            QueueSettings q = settings.queues().get(queue);
+            return q != null ? q.retryPolicy() : io.rebound.api.RetryPolicy.defaults();
+          });
+        }, ec);
+  }
+
   /** Cancels a PENDING, WAITING, PARKED or RUNNING item (a running handler finishes unheeded). */
   public CompletionStage<ItemView> cancel(String id, String reason) {
     return change(id, "cancel", r -> new ItemEntity.Cancel(reason, r));

@@ -205,6 +205,9 @@ public final class HttpApi extends AllDirectives {
   /** The whole history, or with {@code limit} (and {@code after}) one page of it and the cursor of the next. */
   private Route history(String id, Map<String, String> params, Access.Caller c) {
     boolean stackTraces = c.role().allows(Role.OPERATOR);
+    if (params.containsKey("at")) {
+      return historyAt(id, params.get("at"), stackTraces, payloads(c));
+    }
     if (!params.containsKey("limit") && !params.containsKey("after")) {
       return respond(node.history(id).thenApply(h -> ok(Json.history(h, stackTraces))));
     }
@@ -222,6 +225,26 @@ public final class HttpApi extends AllDirectives {
         out.put("next", Integer.toString(to));
       } else {
         out.putNull("next");
+      }
+      return ok(out);
+    }));
+  }
+
+  /** {@code ?at=}: the item as it was then, and its history up to then (docs/API.md). */
+  private Route historyAt(String id, String atText, boolean stackTraces, boolean payloads) {
+    Instant at;
+    try {
+      at = Instant.parse(atText.trim());
+    } catch (java.time.format.DateTimeParseException e) {
+      return complete(problem(Problem.invalid(Map.of("at", "must be an ISO-8601 instant such as 2026-11-30T10:00:00Z, was " + atText))));
+    }
+    return respond(node.historyAt(id, at).thenApply(past -> {
+      ObjectNode out = Json.history(past.events(), stackTraces);
+      out.put("at", past.at().toString());
+      if (past.item().isPresent()) {
+        out.set("item", Json.item(past.item().get(), payloads));
+      } else {
+        out.putNull("item");
       }
       return ok(out);
     }));

@@ -119,4 +119,42 @@ class ReplayCommandTest {
     assertEquals(1, cli.code(), cli.toString());
     assertTrue(cli.errorLine().contains("--retry"), cli.toString());
   }
+
+  @Test
+  void history_at_a_point_in_time_shows_the_item_as_it_was_then() throws Exception {
+    // An item that fails 9 times under 5 attempts: after its second failure it was WAITING with 2 attempts.
+    JsonNode dead = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(node.url()
+        + "/v1/queues/work/items?status=DEAD_LETTERED&errorKind=TRANSIENT&limit=1")).build(), HttpResponse.BodyHandlers.ofString()).body());
+    String id = dead.path("items").get(0).path("id").asText();
+    JsonNode history = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(node.url() + "/v1/items/" + id + "/history")).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    String secondFailure = null;
+    for (JsonNode e : history.path("events")) {
+      if (e.path("type").asText().equals("attempt-failed") && e.path("attempt").asInt() == 2) {
+        secondFailure = e.path("at").asText();
+      }
+    }
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node.url() + "/v1/items/" + id + "/history?at=" + secondFailure)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode api = JSON.readTree(r.body());
+    assertEquals("WAITING", api.path("item").path("status").asText(), r.body());
+    assertEquals(2, api.path("item").path("attempts").asInt(), r.body());
+    assertEquals(5, api.path("events").size(), r.body());
+
+    CliRun json = cli("history", id, "--at", secondFailure, "--json");
+    assertEquals(api, JSON.readTree(json.out()));
+    CliRun table = cli("history", id, "--at", secondFailure);
+    assertEquals(0, table.code(), table.toString());
+    assertTrue(table.out().lines().anyMatch(l -> l.matches("status\\s+WAITING")), table.toString());
+    assertTrue(table.out().lines().anyMatch(l -> l.matches("attempts\\s+2 of 5")), table.toString());
+
+    JsonNode before = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(node.url() + "/v1/items/" + id + "/history?at=2000-01-01T00:00:00Z")).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    assertTrue(before.path("item").isNull(), before.toString());
+    HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create(node.url() + "/v1/items/" + id + "/history?at=yesterday")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertTrue(JSON.readTree(bad.body()).path("errors").has("at"), bad.body());
+  }
 }
