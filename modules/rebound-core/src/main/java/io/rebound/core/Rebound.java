@@ -418,6 +418,25 @@ public final class Rebound implements AutoCloseable {
   // ---- read side --------------------------------------------------------------------------
 
   /**
+   * Starts rebuilding the index from the journal beside the live one, then swaps it in (see
+   * {@link io.rebound.core.index.IndexRebuild}); fails with its AlreadyRunningException while
+   * another rebuild runs anywhere in the cluster.
+   */
+  public CompletionStage<io.rebound.core.index.IndexRebuild.Status> rebuildIndex() {
+    return indexRebuild().start().thenApplyAsync(s -> s, ec);
+  }
+
+  /** The running or last index rebuild. */
+  public CompletionStage<io.rebound.core.index.IndexRebuild.Status> indexRebuildStatus() {
+    return indexRebuild().status().thenApplyAsync(s -> s, ec);
+  }
+
+  private io.rebound.core.index.IndexRebuild indexRebuild() {
+    return new io.rebound.core.index.IndexRebuild(system, index.database(), indexSettings.tagSlices(),
+        Cluster.get(system).selfMember().address().toString(), java.time.Clock.systemUTC());
+  }
+
+  /**
    * What another retry policy would have done with a queue's recent items: read from the index
    * and the journal only, never by waking items (docs/REPLAY.md).
    */
