@@ -279,7 +279,7 @@ async function refresh() {
     } else {
       await loadQueues();
       fillReplayQueues();
-      await Promise.all([loadMetrics(), loadAlerts(), loadDeadLetters(), loadTools()]);
+      await Promise.all([loadMetrics(), loadAlerts(), loadDeadLetters(), loadTools(), loadRebuild().catch(() => {})]);
     }
     setStatus('updated ' + new Date().toLocaleTimeString());
   } catch (e) {
@@ -287,6 +287,18 @@ async function refresh() {
   } finally {
     refreshing = false;
   }
+}
+
+// ---- index rebuild progress (rebound index rebuild; docs/OPERATIONS.md) ----------------------
+
+async function loadRebuild() {
+  const s = await api('GET', '/v1/index/rebuild');
+  let text = '';
+  if (s.state === 'RUNNING') text = 'Index rebuild on ' + s.node + ': ' + s.items + ' of about ' + s.estimate + ' items folded.';
+  else if (s.state === 'SWAPPING') text = 'Index rebuild: swapping the rebuilt index in.';
+  else if (s.state === 'DONE') text = 'Index last rebuilt ' + ago(s.finishedAt) + ' (' + s.items + ' items).';
+  else if (s.state === 'FAILED') text = 'The index rebuild of ' + ago(s.startedAt) + ' failed: ' + s.error;
+  $('#rebuild').textContent = text;
 }
 
 // ---- what-if replay (run on demand, not refreshed: it reads the journal) ----------------------

@@ -119,6 +119,9 @@ public final class HttpApi extends AllDirectives {
                 path("pause", () -> post(() -> operator(c, () -> pause(queue, true)))),
                 path("resume", () -> post(() -> operator(c, () -> pause(queue, false)))))))),
         path("alerts", () -> get(() -> viewer(c, this::alerts))),
+        path(segment("index").slash("rebuild"), () -> concat(
+            post(() -> operator(c, () -> respond(node.rebuildIndex().thenApply(s -> json(StatusCodes.ACCEPTED, rebuildStatus(s)))))),
+            get(() -> viewer(c, () -> respond(node.indexRebuildStatus().thenApply(s -> ok(rebuildStatus(s)))))))),
         path("config", () -> get(() -> operator(c, () -> complete(ok(Map.of("settings",
             EffectiveSettings.of(node.system().settings().config()))))))),
         pathPrefix("tools", () -> concat(
@@ -248,6 +251,18 @@ public final class HttpApi extends AllDirectives {
       }
       return ok(out);
     }));
+  }
+
+  private static ObjectNode rebuildStatus(io.rebound.core.index.IndexRebuild.Status s) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("state", s.state());
+    o.put("node", s.node());
+    o.put("startedAt", s.startedAt() == null ? null : s.startedAt().toString());
+    o.put("finishedAt", s.finishedAt() == null ? null : s.finishedAt().toString());
+    o.put("items", s.items());
+    o.put("estimate", s.estimate());
+    o.put("error", s.error());
+    return o;
   }
 
   private Route queues() {
@@ -467,7 +482,7 @@ public final class HttpApi extends AllDirectives {
     if (e instanceof UnknownQueueException || e instanceof ItemNotFoundException || e instanceof UnknownToolException) {
       return Problem.notFound(e.getMessage());
     }
-    if (e instanceof IllegalTransitionException) {
+    if (e instanceof IllegalTransitionException || e instanceof io.rebound.core.index.IndexRebuild.AlreadyRunningException) {
       return Problem.conflict(e.getMessage());
     }
     if (e instanceof EnqueueBody.TooLarge || e instanceof EntityStreamSizeException) {

@@ -24,8 +24,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** rebound replay and POST /v1/queues/{queue}/replay over a node with known failure patterns: they agree. */
-class ReplayCommandTest {
+/**
+ * Reading the journal back over a node with known failure patterns: rebound replay and POST
+ * /v1/queues/{queue}/replay agree, history --at and ?at= agree, rebound index rebuild and its API.
+ */
+class JournalCommandsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String TWO_ATTEMPTS = "{\"maxAttempts\":2}";
@@ -156,5 +159,35 @@ class ReplayCommandTest {
         HttpResponse.BodyHandlers.ofString());
     assertEquals(400, bad.statusCode(), bad.body());
     assertTrue(JSON.readTree(bad.body()).path("errors").has("at"), bad.body());
+  }
+
+  @Test
+  void index_rebuild_runs_to_its_end_and_a_second_one_meanwhile_is_refused() throws Exception {
+    CliRun run = cli("index", "rebuild");
+    assertEquals(0, run.code(), run.toString());
+    assertTrue(run.out().lines().anyMatch(l -> l.startsWith("Rebuilt at ") && l.contains(": 10 items")), run.toString());
+    CliRun status = cli("index", "status", "--json");
+    JsonNode cli = JSON.readTree(status.out());
+    JsonNode api = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(node.url() + "/v1/index/rebuild")).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    assertEquals(api, cli);
+    assertEquals("DONE", api.path("state").asText());
+    // The rows are back as they were: the replay's counts do not move.
+    assertEquals(6, JSON.readTree(post("{\"since\":\"1h\",\"retry\":{}}").body()).path("replayed").path("SUCCEEDED").asInt());
+
+    // Another node's rebuild holds the lock: 409, and the CLI says so in one line.
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(node.rebound().settings().effectiveDatabaseUrl(),
+            node.rebound().system().settings().config().getString("rebound.database.user"),
+            node.rebound().system().settings().config().getString("rebound.database.password"));
+        java.sql.Statement st = c.createStatement()) {
+      st.executeUpdate("UPDATE rebound_index_rebuild SET state = 'RUNNING', node = 'pekko://rebound@10.0.0.9:25520', heartbeat = CURRENT_TIMESTAMP");
+      HttpResponse<String> refused = HTTP.send(TestServers.asClient(HttpRequest.newBuilder(URI.create(node.url() + "/v1/index/rebuild"))
+          .POST(HttpRequest.BodyPublishers.noBody()), "POST").build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(409, refused.statusCode(), refused.body());
+      CliRun again = cli("index", "rebuild");
+      assertEquals(1, again.code(), again.toString());
+      assertTrue(again.errorLine().contains("already running on pekko://rebound@10.0.0.9:25520"), again.toString());
+      st.executeUpdate("UPDATE rebound_index_rebuild SET state = 'DONE'");
+    }
   }
 }
