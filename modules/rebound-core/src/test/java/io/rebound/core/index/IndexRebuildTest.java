@@ -45,6 +45,11 @@ class IndexRebuildTest {
 
   @TempDir Path dir;
 
+  /** A node's config on the database under test: an H2 file here, PostgreSQL in {@link PostgresIndexRebuildTest}. */
+  protected Config config(String queues) {
+    return TestNodes.config(dir, queues);
+  }
+
   private static Connection connect(Rebound node) throws Exception {
     Config config = node.system().settings().config();
     return DriverManager.getConnection(node.settings().effectiveDatabaseUrl(),
@@ -95,7 +100,7 @@ class IndexRebuildTest {
 
   @Test
   void a_rebuilt_index_equals_the_live_one_repairs_a_corrupted_row_and_enqueues_go_on_meanwhile() throws Exception {
-    try (Rebound node = Rebound.start(TestNodes.config(dir, QUEUES))) {
+    try (Rebound node = Rebound.start(config(QUEUES))) {
       List<String> before = enqueue(node, 40, 0);
       TestNodes.awaitTerminal(node, before, Duration.ofSeconds(60));
       awaitIndexed(node, before);
@@ -139,7 +144,7 @@ class IndexRebuildTest {
 
   @Test
   void a_second_rebuild_while_one_runs_is_refused() throws Exception {
-    try (Rebound node = Rebound.start(TestNodes.config(dir, QUEUES))) {
+    try (Rebound node = Rebound.start(config(QUEUES))) {
       assertEquals("IDLE", await(node.indexRebuildStatus()).state());
       // Another node holds the lock and is alive (a fresh heartbeat).
       sql(node, "INSERT INTO rebound_index_rebuild (id, state, node, started_at, heartbeat, items, estimate)"
