@@ -30,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class QueueReplayEndToEndTest {
   private static final String QUEUES = """
+      rebound.index.group-within = 50ms
+      jdbc-read-journal.refresh-interval = 200ms
       rebound.queues.work {
         handler.type = simulated
         concurrency = 16
