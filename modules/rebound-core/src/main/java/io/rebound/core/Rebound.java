@@ -286,7 +286,7 @@ public final class Rebound implements AutoCloseable {
     system.scheduler().scheduleWithFixedDelay(sampleEvery, sampleEvery, () -> alerts.sample(metrics.latest().queues().entrySet().stream()
         .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().depth()))), system.executionContext());
     ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
-        indexSettings.tagSlices(), wake.horizon()));
+        indexSettings.tagSlices(), wake.horizon(), system.settings().config().getBoolean("rebound.first-attempt-in-enqueue")));
     // Items that left memory come back through the waker when the index shows them due.
     Waker.init(system, indexDb, settings.queues().keySet(), wake, clock);
 
