@@ -201,6 +201,33 @@ async function loadTools() {
   if (!tools.length) $('#tools tbody').replaceChildren(el('tr', {}, el('td', { colspan: 7, class: 'muted' }, 'No tools configured.')));
 }
 
+async function loadSchedules() {
+  const { schedules } = await api('GET', '/v1/schedules');
+  $('#schedules tbody').replaceChildren(...schedules.map((s) => {
+    const path = '/v1/schedules/' + encodeURIComponent(s.name);
+    return el('tr', { 'data-schedule': s.name },
+      el('td', {}, s.name),
+      el('td', {}, el('code', {}, s.cron)),
+      el('td', {}, s.zone),
+      el('td', {}, s.queue),
+      el('td', { 'data-testid': 'schedule-next-' + s.name }, s.nextTick ? s.nextTick + ' (' + until(s.nextTick) + ')' : '-'),
+      el('td', { 'data-testid': 'schedule-last-' + s.name }, s.lastTick ? ago(s.lastTick) : '-'),
+      el('td', {}, s.lastItemId ? el('a', { href: '#/items/' + s.lastItemId, 'data-testid': 'schedule-item-' + s.name }, s.lastItemId) : '-'),
+      el('td', {}, el('span', { class: 'badge ' + (s.paused ? 'paused' : 'running'), 'data-testid': 'schedule-state-' + s.name },
+        s.paused ? 'paused' : 'active')),
+      el('td', {},
+        el('button', { 'data-testid': 'schedule-toggle-' + s.name, onclick: () => act('POST', path + (s.paused ? '/resume' : '/pause')) },
+          s.paused ? 'Resume' : 'Pause'),
+        ' ',
+        el('button', { 'data-testid': 'schedule-trigger-' + s.name, onclick: () => act('POST', path + '/trigger') }, 'Run now')));
+  }));
+  if (!schedules.length) $('#schedules tbody').replaceChildren(el('tr', {}, el('td', { colspan: 9, class: 'muted' }, 'No schedules configured.')));
+}
+
+function until(iso) {
+  return 'in ' + duration((Date.parse(iso) - Date.now()) / 1000);
+}
+
 async function act(method, path) {
   try {
     await api(method, path);
@@ -279,7 +306,7 @@ async function refresh() {
     } else {
       await loadQueues();
       fillReplayQueues();
-      await Promise.all([loadMetrics(), loadAlerts(), loadDeadLetters(), loadTools(), loadRebuild().catch(() => {})]);
+      await Promise.all([loadMetrics(), loadAlerts(), loadDeadLetters(), loadTools(), loadSchedules(), loadRebuild().catch(() => {})]);
     }
     setStatus('updated ' + new Date().toLocaleTimeString());
   } catch (e) {

@@ -32,6 +32,8 @@ import io.rebound.core.item.PolicyData;
 import io.rebound.core.metrics.MetricsSettings;
 import io.rebound.core.metrics.QueueControl;
 import io.rebound.core.metrics.ReboundMetrics;
+import io.rebound.core.schedule.ScheduleSettings;
+import io.rebound.core.schedule.Schedules;
 import io.rebound.core.storage.Schema;
 import io.rebound.core.tools.MissingMetadata;
 import io.rebound.core.tools.ProbeTypes;
@@ -107,6 +109,8 @@ public final class Rebound implements AutoCloseable {
   private final WakeSettings wake;
   /** Enqueues asked of items and not yet answered: bounded by rebound.backpressure.max-enqueues-in-flight. */
   private final AtomicInteger enqueuesInFlight = new AtomicInteger();
+  /** The cluster's schedule runner, reached through its singleton proxy; set once in boot. */
+  private Schedules schedules;
 
   private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher, ToolHealth health,
       IndexSettings indexSettings, ItemIndex index, Alerts alerts, ActorRef<Retention.Command> retention, ReboundMetrics metrics,
@@ -149,6 +153,7 @@ public final class Rebound implements AutoCloseable {
     ReboundSettings settings = ReboundSettings.from(resolved);
     IndexSettings indexSettings = IndexSettings.from(resolved);
     WakeSettings wake = WakeSettings.from(resolved);
+    ScheduleSettings schedules = ScheduleSettings.from(resolved, settings.queues().keySet());
     Map<String, JobHandler> resolvedHandlers = types.resolve(handlers, settings.handlers());
     Database database = Database.of(settings, resolved);
     database.ensureJournal();
@@ -157,7 +162,7 @@ public final class Rebound implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME,
         database.pekkoConfig().withFallback(encryption).withFallback(resolved));
     try {
-      return boot(system, settings, indexSettings, wake, resolvedHandlers, database);
+      return boot(system, settings, indexSettings, wake, schedules, resolvedHandlers, database);
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
@@ -221,7 +226,7 @@ public final class Rebound implements AutoCloseable {
   }
 
   private static Rebound boot(ActorSystem<Void> system, ReboundSettings settings, IndexSettings indexSettings, WakeSettings wake,
-      Map<String, JobHandler> handlers, Database database) {
+      ScheduleSettings scheduleSettings, Map<String, JobHandler> handlers, Database database) {
     Cluster cluster = Cluster.get(system);
     CompletableFuture<Done> up = new CompletableFuture<>();
     org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(Done.getInstance()));
@@ -313,6 +318,9 @@ public final class Rebound implements AutoCloseable {
       throw new IllegalStateException("the node's Metrics actor did not start", e);
     }
     Rebound node = new Rebound(system, settings, dispatcher, health, indexSettings, index, alerts, retention, metrics, wake);
+    // Recurring schedules: one runner in the cluster, enqueueing through this facade (dedup keys per tick).
+    node.schedules = Schedules.start(system, scheduleSettings,
+        (queue, request) -> node.enqueue(queue, request).thenApply(r -> r.item().id()), clock, settings.askTimeout());
     if (metricsSettings.queueBeans()) {
       org.apache.pekko.cluster.UniqueAddress self = cluster.selfMember().uniqueAddress();
       metrics.registerQueueBeans(settings.queues().keySet(), self.address() + "#" + self.longUid(), node.queueControl());
@@ -532,6 +540,13 @@ public final class Rebound implements AutoCloseable {
     return AskPattern.<Retention.Command, Optional<RetentionRun>>ask(
             retention, Retention.GetLastRun::new, askTimeout, system.scheduler())
         .thenApplyAsync(run -> run, ec);
+  }
+
+  // ---- schedules --------------------------------------------------------------------------
+
+  /** The recurring schedules (rebound.schedules): list them, pause, resume or trigger one. */
+  public Schedules schedules() {
+    return schedules;
   }
 
   // ---- queues and node --------------------------------------------------------------------

@@ -31,7 +31,8 @@ import picocli.CommandLine.Command;
         io.rebound.server.cli.StatsCommand.class,
         io.rebound.server.cli.DlqCommand.class,
         io.rebound.server.cli.ReplayCommand.class,
-        io.rebound.server.cli.IndexCommand.class})
+        io.rebound.server.cli.IndexCommand.class,
+        io.rebound.server.cli.SchedulesCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

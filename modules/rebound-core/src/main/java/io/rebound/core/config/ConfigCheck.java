@@ -24,7 +24,8 @@ import java.util.TreeSet;
  *
  * <ul>
  *   <li>each {@code rebound.queues.<q>} has the keys of {@code rebound.queue-defaults}, each
- *       {@code rebound.tools.<t>} those of {@code rebound.tool-defaults};
+ *       {@code rebound.tools.<t>} those of {@code rebound.tool-defaults}, each {@code
+ *       rebound.schedules.<s>} those of {@code rebound.schedule-defaults} (its {@code payload} is open);
  *   <li>{@code retry.on.<kind>} names an error kind and holds the keys of {@code retry} (but {@code on});
  *   <li>a {@code handler} block has {@code type} and the keys of that handler type, a tool's
  *       {@code probe} block the keys of {@code tool-defaults.probe} and those of its probe type
@@ -43,6 +44,7 @@ public final class ConfigCheck {
 
   private static final String QUEUE = "rebound.queue-defaults";
   private static final String TOOL = "rebound.tool-defaults";
+  private static final String SCHEDULE = "rebound.schedule-defaults";
 
   /** The reference's {@code rebound} section. */
   private final ConfigObject reference;
@@ -131,6 +133,7 @@ public final class ConfigCheck {
         switch (s) {
           case "rebound.queues" -> u.keySet().forEach(q -> child(u, q, p, QUEUE, q));
           case "rebound.tools" -> u.keySet().forEach(t -> child(u, t, p, TOOL, null));
+          case "rebound.schedules" -> u.keySet().forEach(n -> child(u, n, p, SCHEDULE, null));
           case QUEUE + ".handler" -> handler(u, p, queue);
           case TOOL + ".probe" -> probe(u, r, p);
           case QUEUE + ".retry.on" -> kinds(u, p, queue);

@@ -10,6 +10,7 @@ import io.rebound.core.config.EffectiveSettings;
 import io.rebound.core.config.ReboundConfigException;
 import io.rebound.core.config.ReboundSettings;
 import io.rebound.core.index.IndexSettings;
+import io.rebound.core.schedule.ScheduleSettings;
 import io.rebound.core.metrics.MetricsSettings;
 import io.rebound.server.ConfigLoader;
 import io.rebound.server.node.NodeServer;
@@ -67,6 +68,7 @@ public final class NodeConfig {
     read(out, () -> IndexSettings.from(resolved));
     read(out, () -> MetricsSettings.from(resolved));
     read(out, () -> RateLimitSettings.from(resolved));
+    read(out, () -> ScheduleSettings.from(resolved, ReboundSettings.from(resolved).queues().keySet()));
     return List.copyOf(out);
   }
 

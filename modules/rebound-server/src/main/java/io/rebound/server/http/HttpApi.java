@@ -105,7 +105,7 @@ public final class HttpApi extends AllDirectives {
 
   /** Every route with the role it needs; docs/SECURITY.md lists them. */
   private Route routes(Access.Caller c) {
-    return concat(new MetricsRoutes(node).route(c, access), pathPrefix("v1", () -> concat(
+    return concat(new MetricsRoutes(node).route(c, access), new ScheduleRoutes(node).route(c, access), pathPrefix("v1", () -> concat(
         pathPrefix("queues", () -> concat(
             pathEndOrSingleSlash(() -> get(() -> viewer(c, this::queues))),
             pathPrefix(segment(), queue -> concat(

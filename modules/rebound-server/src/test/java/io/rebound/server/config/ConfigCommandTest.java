@@ -52,16 +52,24 @@ class ConfigCommandTest {
       an unknown top-level section   | rebound.shedules.nightly { cron = "0 0 * * *" }                       | rebound.shedules: unknown key (did you mean schedules?)
       a key of a feature not there   | rebound.queues.example.rate-limit = 10                               | rebound.queues.example.rate-limit: unknown key (known here: attempt-kill-grace, attempt-timeout, concurrency, handler, max-park, park-retry, retention, retry, tools)
       a misspelled http key          | rebound.http.prot = 9090                                             | rebound.http.prot: unknown key (did you mean port?)
+      a schedule with a bad cron     | rebound { queues.q.handler.type = simulated, schedules.s { cron = "0 0 * * *", queue = q } }   | rebound.schedules.s.cron: 
+      a schedule of an unknown queue | rebound { queues.q.handler.type = simulated, schedules.s { cron = "0 0 * * * *", queue = r } } | rebound.schedules.s.queue: unknown queue 
       """)
   void aStartWithAMistakeFailsWithOneLineNamingTheKey(String mistake, String hocon, String line) throws Exception {
-    if (line.contains("schedules")) {
-      // No schedules yet: nothing is close enough to suggest, so the known keys are listed.
-      line = line.substring(0, line.indexOf(" (")) + " (known here: ";
-    }
     Run run = Run.of("start", "--config", file(hocon).toString());
     assertEquals(1, run.code(), run.toString());
     assertEquals(1, run.err().lines().count(), run.err());
     assertTrue(run.err().startsWith("rebound: config error: " + line), run.err());
+  }
+
+  @Test
+  void configCheckNamesABadSchedule() throws Exception {
+    Run run = Run.of("config", "check", "--config", file("""
+        rebound.queues.q { handler.type = simulated }
+        rebound.schedules.s { cron = "0 0 * * * *", queue = q, zone = Mars/Olympus }
+        """).toString());
+    assertEquals(1, run.code(), run.toString());
+    assertEquals(List.of("rebound.schedules.s.zone: 'Mars/Olympus' is not a time zone (e.g. UTC, Europe/Berlin)"), run.out().lines().toList());
   }
 
   @Test

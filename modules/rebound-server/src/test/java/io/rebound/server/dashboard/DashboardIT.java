@@ -61,6 +61,9 @@ class DashboardIT {
         jdbc-read-journal.refresh-interval = 200ms
         rebound.queues.emails { handler.type = simulated, retry { max-attempts = 2, initial = 10ms, jitter = none } }
         rebound.queues.reports { handler.type = simulated }
+        # Ticks once a year: what the page shows is what the test did.
+        rebound.queues.digests { handler.type = simulated }
+        rebound.schedules.yearly-digest { cron = "0 0 0 1 1 *", queue = digests }
         """);
     // emails: 7 succeed, 3 fail permanently once (a redrive then succeeds); reports: 4 succeed.
     for (int i = 0; i < 10; i++) {
@@ -152,6 +155,24 @@ class DashboardIT {
   }
 
   @Test
+  void showsTheSchedulesAndRunsPausesAndResumesOneByClicking() throws Exception {
+    browser.get(node.url() + "/");
+    assertEquals("active", waitForText(By.cssSelector("[data-testid='schedule-state-yearly-digest']"), "active"));
+    String next = get("/v1/schedules").path("schedules").get(0).path("nextTick").asText();
+    assertTrue(waitForElement(By.cssSelector("[data-testid='schedule-next-yearly-digest']")).getText().startsWith(next));
+    waitForElement(By.cssSelector("[data-testid='schedule-trigger-yearly-digest']")).click();
+    awaitApi("/v1/schedules", s -> s.path("schedules").get(0).hasNonNull("lastItemId"));
+    String item = get("/v1/schedules").path("schedules").get(0).path("lastItemId").asText();
+    assertEquals(item, waitForText(By.cssSelector("[data-testid='schedule-item-yearly-digest']"), item));
+    waitForElement(By.cssSelector("[data-testid='schedule-toggle-yearly-digest']")).click();
+    assertEquals("paused", waitForText(By.cssSelector("[data-testid='schedule-state-yearly-digest']"), "paused"));
+    assertTrue(get("/v1/schedules").path("schedules").get(0).path("paused").asBoolean());
+    screenshot("schedules");
+    waitForElement(By.cssSelector("[data-testid='schedule-toggle-yearly-digest']")).click();
+    assertEquals("active", waitForText(By.cssSelector("[data-testid='schedule-state-yearly-digest']"), "active"));
+  }
+
+  @Test
   void theReplayPanelShowsWhatTheApiAnswers() throws Exception {
     browser.get(node.url() + "/");
     String retry = "{\"maxAttempts\":1}";
@@ -209,6 +230,10 @@ class DashboardIT {
       List<WebElement> found = browser.findElements(by);
       return found.isEmpty() ? "(no element " + by + ")" : found.get(0).getText();
     }
+  }
+
+  private WebElement waitForElement(By by) {
+    return new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElements(by).stream().findFirst().orElse(null));
   }
 
   private void screenshot(String name) throws Exception {

@@ -75,6 +75,7 @@ class AuthApiTest {
         pekko.management.http.port = 0
         pekko.coordinated-shutdown.exit-jvm = off
         rebound.queues.work { handler.type = simulated, retry { max-attempts = 1 } }
+        rebound.schedules.nightly { cron = "0 0 2 * * *", queue = work }
         """.formatted(path(dir.resolve("data")), METRICS, VIEWER, PRODUCER, path(operatorFile))));
     Answer a = call("POST", "/v1/queues/work/items", "{\"payload\":{\"fail\":1,\"kind\":\"PERMANENT\"}}", OPERATOR);
     assertEquals(201, a.status(), a.raw().body());
@@ -129,7 +130,11 @@ class AuthApiTest {
         new Endpoint("POST", "/v1/queues/work/pause", null, "operator"),
         new Endpoint("POST", "/v1/queues/work/resume", null, "operator"),
         new Endpoint("POST", "/v1/tools/db/release", null, "operator"),
-        new Endpoint("POST", "/v1/queues/work/dead-letters/redrive", "{}", "operator"));
+        new Endpoint("POST", "/v1/queues/work/dead-letters/redrive", "{}", "operator"),
+        new Endpoint("GET", "/v1/schedules", null, "viewer"),
+        new Endpoint("POST", "/v1/schedules/nightly/pause", null, "operator"),
+        new Endpoint("POST", "/v1/schedules/nightly/resume", null, "operator"),
+        new Endpoint("POST", "/v1/schedules/nightly/trigger", null, "operator"));
   }
 
   @TestFactory

@@ -1,0 +1,8 @@
+package io.rebound.core;
+
+/** The schedule is not configured (rebound.schedules). */
+public class UnknownScheduleException extends RuntimeException {
+  public UnknownScheduleException(String name) {
+    super("no schedule named '" + name + "'");
+  }
+}
