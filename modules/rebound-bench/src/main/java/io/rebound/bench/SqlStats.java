@@ -22,7 +22,7 @@ final class SqlStats {
       while (rs.next()) {
         String text = rs.getString(1).replaceAll("\\s+", " ");
         out.printf(Locale.ROOT, "sql-stats: %9.0f | %7d | %8d | %s%n", rs.getDouble(3), rs.getLong(2), rs.getLong(4),
-            text.length() > 220 ? text.substring(0, 220) + "..." : text);
+            text.length() > 220 && !Boolean.getBoolean("rebound.bench.sql-full") ? text.substring(0, 220) + "..." : text);
       }
     } catch (SQLException e) {
       out.println("sql-stats: could not read QUERY_STATISTICS: " + e.getMessage());

@@ -52,6 +52,9 @@ class JournalWritesTest {
         ids.add(await(node.enqueue("work", EnqueueRequest.builder(payload).build())).item().id());
       }
       TestNodes.awaitTerminal(node, ids, Duration.ofSeconds(60));
+      // The read side finds every item through its slice's events-by-tag query (TagRangeReadJournalDao).
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+          await(node.index().stats("work", java.time.Instant.now())).counts().getOrDefault(ItemStatus.SUCCEEDED, 0L) == ids.size());
       tagSlices = node.system().settings().config().getInt("rebound.index.tag-slices");
 
       try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(),

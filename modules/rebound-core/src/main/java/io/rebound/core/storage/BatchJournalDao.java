@@ -1,14 +1,13 @@
 package io.rebound.core.storage;
 
+import static io.rebound.core.storage.JournalSql.q;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.apache.pekko.persistence.jdbc.config.EventJournalTableColumnNames;
-import org.apache.pekko.persistence.jdbc.config.EventJournalTableConfiguration;
-import org.apache.pekko.persistence.jdbc.config.EventTagTableConfiguration;
 import org.apache.pekko.persistence.jdbc.config.JournalConfig;
 import org.apache.pekko.persistence.jdbc.journal.dao.DefaultJournalDao;
 import org.apache.pekko.persistence.jdbc.journal.dao.JournalTables.JournalPekkoSerializationRow;
@@ -22,10 +21,8 @@ import scala.concurrent.ExecutionContext;
 import scala.concurrent.Future;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.BoxedUnit;
-import slick.dbio.DBIOAction;
 import slick.jdbc.JdbcBackend;
 import slick.jdbc.JdbcProfile;
-import slick.jdbc.SimpleJdbcAction;
 
 /**
  * The journal's DAO (pekko-persistence-jdbc's {@code jdbc-journal.dao} extension point) with two
@@ -45,19 +42,11 @@ public final class BatchJournalDao extends DefaultJournalDao {
   public BatchJournalDao(JdbcBackend.JdbcDatabaseDef db, JdbcProfile profile, JournalConfig journalConfig,
       Serialization serialization, ExecutionContext ec, Materializer mat) {
     super(db, profile, journalConfig, serialization, ec, mat);
-    EventJournalTableConfiguration events = journalConfig.eventJournalTableConfiguration();
-    EventJournalTableColumnNames c = events.columnNames();
-    EventTagTableConfiguration tags = journalConfig.eventTagTableConfiguration();
-    String journal = table(events.schemaName(), events.tableName());
-    this.insertEvent = "INSERT INTO " + journal + " (" + String.join(", ",
-        q(c.deleted()), q(c.persistenceId()), q(c.sequenceNumber()), q(c.writer()), q(c.writeTimestamp()),
-        q(c.adapterManifest()), q(c.eventPayload()), q(c.eventSerId()), q(c.eventSerManifest()),
-        q(c.metaPayload()), q(c.metaSerId()), q(c.metaSerManifest()))
-        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    this.insertTag = "INSERT INTO " + table(tags.schemaName(), tags.tableName())
-        + " (" + q(tags.columnNames().eventId()) + ", " + q(tags.columnNames().tag()) + ") SELECT " + q(c.ordering())
-        + ", ? FROM " + journal + " WHERE " + q(c.persistenceId()) + " = ? AND " + q(c.sequenceNumber()) + " = ?";
-    this.highest = "SELECT MAX(" + q(c.sequenceNumber()) + ") FROM " + journal + " WHERE " + q(c.persistenceId()) + " = ?";
+    JournalSql sql = new JournalSql(journalConfig.eventJournalTableConfiguration(), journalConfig.eventTagTableConfiguration());
+    this.insertEvent = "INSERT INTO " + sql.journal + " (" + sql.rowColumns("") + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    this.insertTag = "INSERT INTO " + sql.tags + " (" + sql.tagEventId + ", " + sql.tagName + ") SELECT " + q(sql.c.ordering())
+        + ", ? FROM " + sql.journal + " WHERE " + q(sql.c.persistenceId()) + " = ? AND " + q(sql.c.sequenceNumber()) + " = ?";
+    this.highest = "SELECT MAX(" + q(sql.c.sequenceNumber()) + ") FROM " + sql.journal + " WHERE " + q(sql.c.persistenceId()) + " = ?";
   }
 
   @Override
@@ -65,7 +54,7 @@ public final class BatchJournalDao extends DefaultJournalDao {
     List<Tuple2<JournalPekkoSerializationRow, Set<String>>> rows = new ArrayList<>(CollectionConverters.asJava(xs));
     // As the plugin does: events in sequence number order, so each item's events get rising orderings.
     rows.sort(Comparator.comparingLong(r -> r._1().sequenceNumber()));
-    return run(ctx -> {
+    return JournalSql.run(db(), ctx -> {
       write(ctx.connection(), rows);
       return BoxedUnit.UNIT;
     });
@@ -73,7 +62,7 @@ public final class BatchJournalDao extends DefaultJournalDao {
 
   @Override
   public Future<Object> highestSequenceNr(String persistenceId, long fromSequenceNr) {
-    return run(ctx -> {
+    return JournalSql.run(db(), ctx -> {
       try (PreparedStatement ps = ctx.connection().prepareStatement(highest)) {
         ps.setString(1, persistenceId);
         try (var rs = ps.executeQuery()) {
@@ -85,12 +74,7 @@ public final class BatchJournalDao extends DefaultJournalDao {
     });
   }
 
-  /** One blocking JDBC step on a pooled connection, run by Slick's executor as the plugin's own statements are. */
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private <R> Future<R> run(scala.Function1<JdbcBackend.JdbcActionContext, R> step) {
-    // Raw: Slick's effect type parameter is contravariant in Scala, which Java cannot express.
-    return (Future<R>) db().run((DBIOAction) new SimpleJdbcAction<R>(step));
-  }
+  
 
   private void write(Connection conn, List<Tuple2<JournalPekkoSerializationRow, Set<String>>> rows) {
     boolean autoCommit;
@@ -174,15 +158,6 @@ public final class BatchJournalDao extends DefaultJournalDao {
     } else {
       ps.setNull(i, java.sql.Types.VARCHAR);
     }
-  }
-
-  private static String table(Option<String> schema, String name) {
-    return schema.isDefined() && !schema.get().isBlank() ? q(schema.get()) + "." + q(name) : q(name);
-  }
-
-  /** Quoted as the plugin's Slick queries quote them: the DDL's names are lower case. */
-  private static String q(String identifier) {
-    return '"' + identifier.replace("\"", "\"\"") + '"';
   }
 
   /** A journal statement failed; the persistence plugin fails the write (or recovery) with it. */

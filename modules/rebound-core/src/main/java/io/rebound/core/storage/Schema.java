@@ -53,6 +53,7 @@ public final class Schema {
     try (Lock lock = lock(url, user, password)) {
       Connection c = lock.connection;
       if (tableExists(c, "event_journal")) {
+        tagIndex(c);
         return;
       }
       // One transaction where DDL is transactional (PostgreSQL): a node that dies half way leaves
@@ -71,6 +72,18 @@ public final class Schema {
       } finally {
         c.setAutoCommit(true);
       }
+      tagIndex(c);
+    }
+  }
+
+  /**
+   * The index the read side's events-by-tag query needs ({@link TagRangeReadJournalDao}): the
+   * shipped DDL indexes tags only by event, so a query by tag would read the whole table. Added to
+   * journals created before it, once (it blocks writes to the tag table while it is built).
+   */
+  private static void tagIndex(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute("CREATE INDEX IF NOT EXISTS \"event_tag_tag_idx\" ON \"event_tag\" (\"tag\", \"event_id\")");
     }
   }
 
