@@ -276,6 +276,10 @@ public final class Rebound implements AutoCloseable {
     io.micrometer.core.instrument.Gauge.builder("rebound.index.lag", lag, l -> l.last().toMillis() / 1000.0)
         .description("How far the read side (rebound_item) is behind the journal; due items wake about this late")
         .baseUnit("seconds").register(metrics.registry());
+    io.micrometer.core.instrument.FunctionCounter.builder("rebound.index.quarantined",
+            io.rebound.core.index.ProjectionHealth.get(system), io.rebound.core.index.ProjectionHealth::quarantined)
+        .description("Events this node's index projection could not store and put in rebound_index_quarantine")
+        .register(metrics.registry());
     CoordinatedShutdown.get(Adapter.toClassic(system))
         .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "rebound-metrics-close", () -> {
           metrics.close();

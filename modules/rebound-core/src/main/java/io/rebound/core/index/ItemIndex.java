@@ -78,6 +78,11 @@ public final class ItemIndex {
   /** Which dead letters to redrive: an error kind and a window of when they died, all optional, and at most {@code max}. */
   public record DeadLetterFilter(ErrorKind kind, Instant from, Instant to, int max) {}
 
+  /** What the index projection put in quarantine (rebound_index_quarantine). */
+  public CompletionStage<IndexQuarantine.Summary> quarantine() {
+    return db.run(IndexQuarantine::summary);
+  }
+
   public CompletionStage<Page> list(Query q) {
     return db.run(c -> {
       StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM rebound_item WHERE queue = ?");
