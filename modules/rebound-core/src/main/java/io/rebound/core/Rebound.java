@@ -183,7 +183,7 @@ public final class Rebound implements AutoCloseable {
         local.withFallback(database.pekkoConfig()).withFallback(resolved));
     try (IndexDatabase indexDb = new IndexDatabase(database.url(), database.user(), database.password(), 1,
         system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher")))) {
-      createIndexTables(system, indexDb, database, settings);
+      createIndexTables(system, indexDb, database, settings, IndexSettings.from(resolved).tagSlices());
       return database.url();
     } finally {
       system.terminate();
@@ -191,12 +191,23 @@ public final class Rebound implements AutoCloseable {
     }
   }
 
-  private static void createIndexTables(ActorSystem<?> system, IndexDatabase indexDb, Database database, ReboundSettings settings) {
+  private static void createIndexTables(ActorSystem<?> system, IndexDatabase indexDb, Database database, ReboundSettings settings,
+      int tagSlices) {
     Map<String, List<String>> queueTools = new HashMap<>();
     settings.queues().forEach((name, q) -> queueTools.put(name, q.tools()));
     // Under the schema lock: CREATE TABLE IF NOT EXISTS still races on PostgreSQL when nodes start together.
     try (Schema.Lock lock = database.lock()) {
+      // First: a node with another tag-slices must not touch the data at all.
+      indexDb.run(c -> {
+        io.rebound.core.index.IndexMeta.checkTagSlices(c, tagSlices);
+        return Done.getInstance();
+      }).toCompletableFuture().get(30, TimeUnit.SECONDS);
       IndexProjection.createTables(system, indexDb, queueTools).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof ReboundConfigException wrong) {
+        throw wrong;
+      }
+      throw new IllegalStateException("cannot create the index tables: " + e.getCause().getMessage(), e.getCause());
     } catch (Exception e) {
       throw new IllegalStateException("cannot create the index tables: " + e.getMessage(), e);
     }
@@ -256,7 +267,7 @@ public final class Rebound implements AutoCloseable {
           indexDb.close();
           return Done.getInstance();
         }, system.executionContext()));
-    createIndexTables(system, indexDb, database, settings);
+    createIndexTables(system, indexDb, database, settings, indexSettings.tagSlices());
     IndexProjection.init(system, indexDb, indexSettings);
     ItemIndex index = new ItemIndex(indexDb);
     // How far the read side is behind: a gauge and an alert, since the waker reads the index.
