@@ -370,7 +370,7 @@ public final class Rebound implements AutoCloseable {
     if (!ItemIds.isValid(id)) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    return ask(id, ItemEntity.GetItem::new)
+    return ifMayExist(id, () -> ask(id, ItemEntity.GetItem::new), new ItemEntity.NotFound(id))
         .thenApplyAsync(reply -> reply instanceof ItemEntity.Accepted a ? Optional.of(a.item()) : Optional.<ItemView>empty(), ec);
   }
 
@@ -608,7 +608,7 @@ public final class Rebound implements AutoCloseable {
     if (!ItemIds.isValid(id)) {
       return CompletableFuture.failedFuture(new ItemNotFoundException(id));
     }
-    return ask(id, command).thenApplyAsync(reply -> {
+    return ifMayExist(id, () -> ask(id, command), new ItemEntity.NotFound(id)).thenApplyAsync(reply -> {
       if (reply instanceof ItemEntity.Accepted a) {
         return a.item();
       }
@@ -617,6 +617,16 @@ public final class Rebound implements AutoCloseable {
       }
       throw new ItemNotFoundException(id);
     }, ec);
+  }
+
+  /**
+   * Asks the item only when the index or its journal knows it: an unknown id (a typo, a purged
+   * item, a scan) is answered without starting an entity on some node.
+   */
+  private CompletionStage<ItemEntity.Reply> ifMayExist(String id, java.util.function.Supplier<CompletionStage<ItemEntity.Reply>> ask,
+      ItemEntity.Reply otherwise) {
+    return index.mayExist(id, ItemEntity.persistenceId(id).id())
+        .thenCompose(known -> known ? ask.get() : CompletableFuture.completedFuture(otherwise));
   }
 
   private CompletionStage<ItemEntity.Reply> ask(String id, Function<ActorRef<ItemEntity.Reply>, ItemEntity.Command> command) {

@@ -818,8 +818,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
         HEADLESS_JOURNALS.incrementAndGet();
         ctx.getLog().warn("Item {}: its journal holds {} events but no Enqueued (a purge raced a write?); "
             + "left alone, the item is unknown", id, events);
-        passivateWhenIdle();
       }
+      // Unknown (a Wake or Release of an id that is gone): leaves memory unless an Enqueue comes.
+      passivateWhenIdle();
       return;
     }
     if (s.status() == ItemStatus.RUNNING) {
