@@ -711,7 +711,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   }
 
   /**
-   * Tells each tool's MissingMetadata that this item parked on it, once, after the Parked event.
+   * Tells each tool's MissingMetadata that this item parked on it after the Parked event, until acknowledged.
    * The index keeps the parked list; this covers a tool that came back while the item parked
    * (it releases the item at once).
    */
@@ -719,7 +719,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     if (s.status() == ItemStatus.PARKED && !s.parkedOn().isEmpty()) {
       ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
       s.parkedOn().forEach(t ->
-          sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, t).tell(new MissingMetadata.Park(id, s.priority(), s.updatedAt())));
+          io.rebound.core.tools.ParkRegistration.register(ctx.getSystem(), sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, t),
+              id, s.priority(), s.updatedAt()));
     }
   }
 
