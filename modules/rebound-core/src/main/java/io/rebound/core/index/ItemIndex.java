@@ -94,7 +94,7 @@ public final class ItemIndex {
         }
       }
       try (PreparedStatement st = c.prepareStatement(
-          "SELECT 1 FROM \"event_journal\" WHERE \"persistence_id\" = ? ORDER BY \"sequence_number\" DESC LIMIT 1")) {
+          "SELECT 1 FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"deleted\" = false LIMIT 1")) {
         st.setString(1, persistenceId);
         try (ResultSet rs = st.executeQuery()) {
           return rs.next();

@@ -303,6 +303,15 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private boolean permitRequested;
   /** Not persisted: this incarnation holds a permit (its attempt is running). */
   private boolean holdingPermit;
+  /**
+   * Events replayed by this actor's first recovery: whether its journal held events, which the
+   * last sequence number does not tell (a purged item's journal keeps a row marked deleted, its
+   * fence, that recovery skips). This object outlives a restart after a failed write, and so
+   * would a count of later events: only the first recovery counts.
+   */
+  private long replayed;
+  private boolean recoveredOnce;
+
   /** Not persisted: the state this incarnation had when it asked its shard to passivate it, or null. */
   private State passivatedIn;
   /** Not persisted: a waker waiting to hear what this item did, or null. */
@@ -358,7 +367,12 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((s, e) -> {
+      if (!recoveredOnce) {
+        replayed++;
+      }
+      return s.apply(e);
+    });
   }
 
   @Override
@@ -813,9 +827,11 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   }
 
   private void onRecovered(State s) {
+    boolean first = !recoveredOnce;
+    recoveredOnce = true;
     if (!s.exists()) {
-      long events = lastSequenceNumber(ctx);
-      if (events > 0) {
+      long events = replayed;
+      if (events > 0 && first) {
         HEADLESS_JOURNALS.incrementAndGet();
         ctx.getLog().warn("Item {}: its journal holds {} events but no Enqueued (a purge raced a write?); "
             + "left alone, the item is unknown", id, events);
