@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class IndexUpdates {
   private static final Logger LOG = LoggerFactory.getLogger(IndexUpdates.class);
   static final int MAX_ERROR = 1000;
-  private static final List<String> ALL_COLUMNS = List.of(
+  static final List<String> ALL_COLUMNS = List.of(
       "queue", "item_key", "status", "priority", "attempts", "next_attempt_at", "last_error_kind", "last_error",
       "created_at", "updated_at", "wake_at", "seq_nr");
 
@@ -54,6 +54,9 @@ public final class IndexUpdates {
 
   private final Map<String, Change> changes = new LinkedHashMap<>();
   private final boolean redactErrors;
+  /** The tables written: the live ones, or a rebuild's fresh ones (IndexRebuild). */
+  private final String itemTable;
+  private final String parkedTable;
 
   IndexUpdates() {
     this(false);
@@ -64,7 +67,13 @@ public final class IndexUpdates {
    *     messages may quote the payload (the kind is still stored, the item has the message)
    */
   IndexUpdates(boolean redactErrors) {
+    this(redactErrors, "rebound_item", "rebound_parked");
+  }
+
+  IndexUpdates(boolean redactErrors, String itemTable, String parkedTable) {
     this.redactErrors = redactErrors;
+    this.itemTable = itemTable;
+    this.parkedTable = parkedTable;
   }
 
   /**
@@ -72,6 +81,19 @@ public final class IndexUpdates {
    * newer than one already folded in is ignored; so is, when written, one not newer than the row's.
    */
   void add(String id, long seqNr, ItemEntity.Event event) {
+    addEvent(id, seqNr, event);
+  }
+
+  /**
+   * Adds the next event of the item, all of whose events are added in journal order from its
+   * first (a rebuild): numbered on from the last one added, at most its journal's sequence number.
+   */
+  void add(String id, ItemEntity.Event event) {
+    Change change = changes.get(id);
+    addEvent(id, change == null ? 1 : change.seqNr + 1, event);
+  }
+
+  private void addEvent(String id, long seqNr, ItemEntity.Event event) {
     Change change = changes.computeIfAbsent(id, k -> new Change());
     if (seqNr <= change.seqNr) {
       LOG.debug("Index: event {} of item {} is not newer than {}; ignored", seqNr, id, change.seqNr);
@@ -149,10 +171,10 @@ public final class IndexUpdates {
     return state != null && (state.startsWith("22") || state.startsWith("23"));
   }
 
-  private static void write(Connection c, String id, Change change) throws SQLException {
-    int updated = update(c, id, change.columns);
+  private void write(Connection c, String id, Change change) throws SQLException {
+    int updated = update(c, itemTable, id, change.columns);
     if (updated == 0) {
-      Long rowSeqNr = seqNr(c, id);
+      Long rowSeqNr = seqNr(c, itemTable, id);
       if (rowSeqNr != null) {
         // The row has an event at least as new: this one came late (a replay, a slice that was
         // behind); applied, it would move the row backwards.
@@ -160,7 +182,7 @@ public final class IndexUpdates {
         return;
       }
       if (change.whole) {
-        insert(c, id, change.columns);
+        insert(c, itemTable, id, change.columns);
       } else {
         // Events written before the index existed, or after its row was purged: nothing to update.
         LOG.debug("No index row for item {}; skipping {}", id, change.columns.keySet());
@@ -168,13 +190,13 @@ public final class IndexUpdates {
       }
     }
     if (change.parkedOn != null) {
-      parked(c, id, change.parkedOn, change.parkedAt);
+      parked(c, itemTable, parkedTable, id, change.parkedOn, change.parkedAt);
     }
   }
 
   /** The row's sequence number (0 for a row written before rows had one), or null without a row. */
-  private static Long seqNr(Connection c, String id) throws SQLException {
-    try (PreparedStatement st = c.prepareStatement("SELECT seq_nr FROM rebound_item WHERE id = ?")) {
+  private static Long seqNr(Connection c, String table, String id) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement("SELECT seq_nr FROM " + table + " WHERE id = ?")) {
       st.setString(1, id);
       try (java.sql.ResultSet rs = st.executeQuery()) {
         return rs.next() ? rs.getLong(1) : null;
@@ -182,15 +204,16 @@ public final class IndexUpdates {
     }
   }
 
-  private static void parked(Connection c, String id, List<String> tools, Instant parkedAt) throws SQLException {
-    try (PreparedStatement st = c.prepareStatement("DELETE FROM rebound_parked WHERE id = ?")) {
+  private static void parked(Connection c, String itemTable, String parkedTable, String id, List<String> tools, Instant parkedAt)
+      throws SQLException {
+    try (PreparedStatement st = c.prepareStatement("DELETE FROM " + parkedTable + " WHERE id = ?")) {
       st.setString(1, id);
       st.executeUpdate();
     }
     for (String tool : tools) {
       // The priority comes from the item's row, written just before.
       try (PreparedStatement st = c.prepareStatement(
-          "INSERT INTO rebound_parked (tool, id, priority, parked_at) SELECT ?, id, priority, ? FROM rebound_item WHERE id = ?")) {
+          "INSERT INTO " + parkedTable + " (tool, id, priority, parked_at) SELECT ?, id, priority, ? FROM " + itemTable + " WHERE id = ?")) {
         st.setString(1, (String) storable(tool));
         st.setObject(2, time(parkedAt));
         st.setString(3, id);
@@ -259,10 +282,10 @@ public final class IndexUpdates {
     m.put("wake_at", null);
   }
 
-  private static int update(Connection c, String id, Map<String, Object> columns) throws SQLException {
+  private static int update(Connection c, String table, String id, Map<String, Object> columns) throws SQLException {
     List<String> names = new ArrayList<>(columns.keySet());
     // Only forwards: a row already at this event or a later one is left as it is.
-    String sql = "UPDATE rebound_item SET " + String.join(" = ?, ", names) + " = ? WHERE id = ?"
+    String sql = "UPDATE " + table + " SET " + String.join(" = ?, ", names) + " = ? WHERE id = ?"
         + " AND (seq_nr IS NULL OR seq_nr < ?)";
     try (PreparedStatement st = c.prepareStatement(sql)) {
       int i = 1;
@@ -275,8 +298,8 @@ public final class IndexUpdates {
     }
   }
 
-  private static void insert(Connection c, String id, Map<String, Object> columns) throws SQLException {
-    String sql = "INSERT INTO rebound_item (id, " + String.join(", ", ALL_COLUMNS) + ") VALUES (?"
+  private static void insert(Connection c, String table, String id, Map<String, Object> columns) throws SQLException {
+    String sql = "INSERT INTO " + table + " (id, " + String.join(", ", ALL_COLUMNS) + ") VALUES (?"
         + ", ?".repeat(ALL_COLUMNS.size()) + ")";
     try (PreparedStatement st = c.prepareStatement(sql)) {
       st.setString(1, id);
