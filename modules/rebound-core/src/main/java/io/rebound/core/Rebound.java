@@ -188,7 +188,7 @@ public final class Rebound implements AutoCloseable {
         local.withFallback(database.pekkoConfig()).withFallback(resolved));
     try (IndexDatabase indexDb = new IndexDatabase(database.url(), database.user(), database.password(), 1,
         system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher")))) {
-      createIndexTables(system, indexDb, database, settings);
+      createIndexTables(system, indexDb, database, settings, IndexSettings.from(resolved).tagSlices());
       return database.url();
     } finally {
       system.terminate();
@@ -196,12 +196,23 @@ public final class Rebound implements AutoCloseable {
     }
   }
 
-  private static void createIndexTables(ActorSystem<?> system, IndexDatabase indexDb, Database database, ReboundSettings settings) {
+  private static void createIndexTables(ActorSystem<?> system, IndexDatabase indexDb, Database database, ReboundSettings settings,
+      int tagSlices) {
     Map<String, List<String>> queueTools = new HashMap<>();
     settings.queues().forEach((name, q) -> queueTools.put(name, q.tools()));
     // Under the schema lock: CREATE TABLE IF NOT EXISTS still races on PostgreSQL when nodes start together.
     try (Schema.Lock lock = database.lock()) {
+      // First: a node with another tag-slices must not touch the data at all.
+      indexDb.run(c -> {
+        io.rebound.core.index.IndexMeta.checkTagSlices(c, tagSlices);
+        return Done.getInstance();
+      }).toCompletableFuture().get(30, TimeUnit.SECONDS);
       IndexProjection.createTables(system, indexDb, queueTools).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof ReboundConfigException wrong) {
+        throw wrong;
+      }
+      throw new IllegalStateException("cannot create the index tables: " + e.getCause().getMessage(), e.getCause());
     } catch (Exception e) {
       throw new IllegalStateException("cannot create the index tables: " + e.getMessage(), e);
     }
@@ -261,7 +272,7 @@ public final class Rebound implements AutoCloseable {
           indexDb.close();
           return Done.getInstance();
         }, system.executionContext()));
-    createIndexTables(system, indexDb, database, settings);
+    createIndexTables(system, indexDb, database, settings, indexSettings.tagSlices());
     IndexProjection.init(system, indexDb, indexSettings);
     ItemIndex index = new ItemIndex(indexDb);
     // How far the read side is behind: a gauge and an alert, since the waker reads the index.
@@ -281,6 +292,10 @@ public final class Rebound implements AutoCloseable {
     io.micrometer.core.instrument.Gauge.builder("rebound.index.lag", lag, l -> l.last().toMillis() / 1000.0)
         .description("How far the read side (rebound_item) is behind the journal; due items wake about this late")
         .baseUnit("seconds").register(metrics.registry());
+    io.micrometer.core.instrument.FunctionCounter.builder("rebound.index.quarantined",
+            io.rebound.core.index.ProjectionHealth.get(system), io.rebound.core.index.ProjectionHealth::quarantined)
+        .description("Events this node's index projection could not store and put in rebound_index_quarantine")
+        .register(metrics.registry());
     CoordinatedShutdown.get(Adapter.toClassic(system))
         .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "rebound-metrics-close", () -> {
           metrics.close();
@@ -363,7 +378,7 @@ public final class Rebound implements AutoCloseable {
     if (!ItemIds.isValid(id)) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    return ask(id, ItemEntity.GetItem::new)
+    return ifMayExist(id, () -> ask(id, ItemEntity.GetItem::new), new ItemEntity.NotFound(id))
         .thenApplyAsync(reply -> reply instanceof ItemEntity.Accepted a ? Optional.of(a.item()) : Optional.<ItemView>empty(), ec);
   }
 
@@ -660,7 +675,7 @@ public final class Rebound implements AutoCloseable {
     if (!ItemIds.isValid(id)) {
       return CompletableFuture.failedFuture(new ItemNotFoundException(id));
     }
-    return ask(id, command).thenApplyAsync(reply -> {
+    return ifMayExist(id, () -> ask(id, command), new ItemEntity.NotFound(id)).thenApplyAsync(reply -> {
       if (reply instanceof ItemEntity.Accepted a) {
         return a.item();
       }
@@ -669,6 +684,16 @@ public final class Rebound implements AutoCloseable {
       }
       throw new ItemNotFoundException(id);
     }, ec);
+  }
+
+  /**
+   * Asks the item only when the index or its journal knows it: an unknown id (a typo, a purged
+   * item, a scan) is answered without starting an entity on some node.
+   */
+  private CompletionStage<ItemEntity.Reply> ifMayExist(String id, java.util.function.Supplier<CompletionStage<ItemEntity.Reply>> ask,
+      ItemEntity.Reply otherwise) {
+    return index.mayExist(id, ItemEntity.persistenceId(id).id())
+        .thenCompose(known -> known ? ask.get() : CompletableFuture.completedFuture(otherwise));
   }
 
   private CompletionStage<ItemEntity.Reply> ask(String id, Function<ActorRef<ItemEntity.Reply>, ItemEntity.Command> command) {

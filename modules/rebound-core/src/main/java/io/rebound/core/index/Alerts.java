@@ -54,7 +54,7 @@ public final class Alerts {
   /**
    * One alert: {@code type} is failure-rate, attempts-exhausted, depth-growing or no-progress (of
    * a queue), or, of the node ({@code queue} is null), index-stalled (a slice of the index
-   * projection keeps failing) or index-lag ({@code count} the lag in seconds).
+   * projection keeps failing), index-quarantine (events it could not store) or index-lag ({@code count} the lag in seconds).
    */
   public record Alert(String type, String queue, String message, long count) {}
 
@@ -69,6 +69,14 @@ public final class Alerts {
         .map(f -> new Alert("index-stalled", null, "the index projection of slice " + f.slice() + " failed " + f.failures()
             + " times in a row since " + f.since() + "; the index misses that slice's changes: " + f.lastError(), f.failures()))
         .toList();
+  }
+
+  /** Events in quarantine: the index rows of their items missed those changes until an operator looks. */
+  static List<Alert> quarantine(IndexQuarantine.Summary q) {
+    return q.count() == 0 ? List.of() : List.of(new Alert("index-quarantine", null, q.count()
+        + " events the index could not store are in rebound_index_quarantine (latest at " + q.latest() + ": " + q.lastError()
+        + "); their items' rows missed those changes (the items themselves are fine). See OPERATIONS.md, then delete the rows",
+        q.count()));
   }
 
   /** Records each queue's open depth (every status but the terminal ones). */
@@ -96,9 +104,12 @@ public final class Alerts {
         ? List.of(new Alert("index-lag", null, "the read side is " + behind.toSeconds() + "s behind the journal: lists and counts"
             + " are stale, and items due later, or parked on a tool that is back, wake that much late (never never)", behind.toSeconds()))
         : List.of();
+    CompletableFuture<List<Alert>> quarantine = index.quarantine().thenApply(Alerts::quarantine).toCompletableFuture();
     return CompletableFuture.allOf(stuck.toArray(CompletableFuture[]::new))
-        .thenCombine(CompletableFuture.allOf(alerts.toArray(CompletableFuture[]::new)), (a, b) -> new Report(
-            java.util.stream.Stream.of(indexStalled().stream(), nodeAlerts.stream(), alerts.stream().flatMap(f -> f.join().stream()))
+        .thenCombine(CompletableFuture.allOf(alerts.toArray(CompletableFuture[]::new)), (a, b) -> a)
+        .thenCombine(quarantine, (a, q) -> new Report(
+            java.util.stream.Stream.of(indexStalled().stream(), q.stream(), nodeAlerts.stream(),
+                    alerts.stream().flatMap(f -> f.join().stream()))
                 .flatMap(x -> x).toList(),
             stuck.stream().flatMap(f -> f.join().stream()).toList()));
   }

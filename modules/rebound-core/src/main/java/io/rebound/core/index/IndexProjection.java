@@ -4,6 +4,9 @@ import io.rebound.core.crypto.Encryption;
 import io.rebound.core.item.ItemEntity;
 import io.rebound.core.item.ItemTags;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,19 +101,43 @@ public final class IndexProjection {
     @Override
     public void process(IndexSession session, List<EventEnvelope<ItemEntity.Event>> envelopes) throws Exception {
       IndexUpdates updates = new IndexUpdates(redactErrors);
+      List<IndexUpdates.Refused> refused = new ArrayList<>();
       for (EventEnvelope<ItemEntity.Event> env : envelopes) {
-        updates.add(idOf(env.persistenceId()), env.event());
+        String id = idOf(env.persistenceId());
+        try {
+          updates.add(id, env.sequenceNr(), env.event());
+        } catch (RuntimeException e) {
+          refused.add(new IndexUpdates.Refused(id, List.of(new IndexUpdates.Folded(env.sequenceNr(),
+              env.event() == null ? "null" : env.event().getClass().getName())), e.toString()));
+        }
       }
+      int quarantined;
       try {
-        session.withConnection(c -> {
-          updates.write(c);
-          return null;
+        quarantined = session.withConnection(c -> {
+          Savepoint sp = c.setSavepoint();
+          try {
+            updates.write(c);
+            c.releaseSavepoint(sp);
+          } catch (SQLException e) {
+            if (!IndexUpdates.refusedData(e)) {
+              throw e;
+            }
+            // Some item's row cannot be stored: write them one by one, quarantine the refused.
+            c.rollback(sp);
+            refused.addAll(updates.writeEach(c));
+          } catch (RuntimeException e) {
+            c.rollback(sp);
+            refused.addAll(updates.writeEach(c));
+          }
+          return refused.isEmpty() ? 0 : IndexQuarantine.record(c, refused, java.time.Instant.now());
         });
       } catch (Exception | Error e) {
         health.failed(slice, e, java.time.Instant.now());
         throw e;
       }
       health.succeeded(slice);
+      // A failed commit repeats the group, and its quarantine: counted again (a rare over-count).
+      health.quarantined(quarantined);
     }
   }
 

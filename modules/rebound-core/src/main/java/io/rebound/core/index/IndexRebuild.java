@@ -271,6 +271,7 @@ public final class IndexRebuild {
     try (Statement st = c.createStatement()) {
       st.execute(IndexSchema.DDL[0].replace("rebound_item", ITEMS));
       st.execute(IndexSchema.WAKE_DDL[0].replace("rebound_item", ITEMS));
+      st.execute(IndexSchema.QUARANTINE_DDL[0].replace("rebound_item", ITEMS));
       st.execute(IndexSchema.PARKED_DDL[0].replace("rebound_parked", PARKED));
     }
   }

@@ -65,6 +65,24 @@ public final class IndexSchema {
     "CREATE INDEX IF NOT EXISTS rebound_parked_item ON rebound_parked (id)",
   };
 
+  /**
+   * Versions and the quarantine, added later: each row carries the sequence number of the last
+   * event applied to it (null for rows written before), so that a late older event never moves it
+   * backwards; events the database refused to store are recorded rather than retried forever.
+   */
+  static final String[] QUARANTINE_DDL = {
+    "ALTER TABLE rebound_item ADD COLUMN IF NOT EXISTS seq_nr BIGINT",
+    """
+    CREATE TABLE IF NOT EXISTS rebound_index_quarantine (
+      persistence_id VARCHAR(1024) NOT NULL,
+      seq_nr BIGINT NOT NULL,
+      event_class VARCHAR(255) NOT NULL,
+      error VARCHAR(1000) NOT NULL,
+      quarantined_at TIMESTAMP WITH TIME ZONE NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS rebound_index_quarantine_pid ON rebound_index_quarantine (persistence_id, seq_nr)",
+  };
+
   static final String WAKE_BACKFILL = "UPDATE rebound_item SET wake_at = COALESCE(next_attempt_at, updated_at)"
       + " WHERE status IN ('PENDING', 'WAITING', 'PARKED')";
 
@@ -109,6 +127,9 @@ public final class IndexSchema {
         st.execute(sql);
       }
       for (String sql : WAKE_DDL) {
+        st.execute(sql);
+      }
+      for (String sql : QUARANTINE_DDL) {
         st.execute(sql);
       }
       if (!hadWakeAt) {

@@ -6,6 +6,7 @@ import io.rebound.core.item.ItemStatus;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -27,7 +28,7 @@ public final class IndexUpdates {
   static final int MAX_ERROR = 1000;
   static final List<String> ALL_COLUMNS = List.of(
       "queue", "item_key", "status", "priority", "attempts", "next_attempt_at", "last_error_kind", "last_error",
-      "created_at", "updated_at", "wake_at");
+      "created_at", "updated_at", "wake_at", "seq_nr");
 
   /** The pending change of one row: the columns set so far, and whether it is a whole new row. */
   private static final class Change {
@@ -36,7 +37,20 @@ public final class IndexUpdates {
     /** The item's rows in rebound_parked are replaced by these tools' (none: deleted); null: untouched. */
     List<String> parkedOn;
     Instant parkedAt;
+    /** The sequence number of the last event folded in (0: none yet). */
+    long seqNr;
+    /** The events folded in, for the quarantine: "seqNr class". */
+    final List<Folded> events = new ArrayList<>();
   }
+
+  /** One event folded into a change. */
+  record Folded(long seqNr, String eventClass) {}
+
+  /**
+   * The events of one item the database refused to store (a data or constraint error): they are
+   * quarantined, the rest of the group is written.
+   */
+  record Refused(String id, List<Folded> events, String error) {}
 
   private final Map<String, Change> changes = new LinkedHashMap<>();
   private final boolean redactErrors;
@@ -62,9 +76,29 @@ public final class IndexUpdates {
     this.parkedTable = parkedTable;
   }
 
-  /** Adds one event of the item with this id. */
+  /**
+   * Adds one event of the item with this id, the {@code seqNr}-th of its journal. An event not
+   * newer than one already folded in is ignored; so is, when written, one not newer than the row's.
+   */
+  void add(String id, long seqNr, ItemEntity.Event event) {
+    addEvent(id, seqNr, event);
+  }
+
+  /**
+   * Adds the next event of the item, all of whose events are added in journal order from its
+   * first (a rebuild): numbered on from the last one added, at most its journal's sequence number.
+   */
   void add(String id, ItemEntity.Event event) {
+    Change change = changes.get(id);
+    addEvent(id, change == null ? 1 : change.seqNr + 1, event);
+  }
+
+  private void addEvent(String id, long seqNr, ItemEntity.Event event) {
     Change change = changes.computeIfAbsent(id, k -> new Change());
+    if (seqNr <= change.seqNr) {
+      LOG.debug("Index: event {} of item {} is not newer than {}; ignored", seqNr, id, change.seqNr);
+      return;
+    }
     if (event instanceof ItemEntity.Enqueued) {
       // A new life of the id (first enqueue, or again after retention purged it): every column.
       change.columns.clear();
@@ -75,6 +109,9 @@ public final class IndexUpdates {
       columns.put("last_error", Encryption.REDACTED_ERROR);
     }
     change.columns.putAll(columns);
+    change.columns.put("seq_nr", seqNr);
+    change.seqNr = seqNr;
+    change.events.add(new Folded(seqNr, event.getClass().getName()));
     if (event instanceof ItemEntity.Parked p) {
       change.parkedOn = List.copyOf(p.tools());
       change.parkedAt = p.at();
@@ -89,24 +126,82 @@ public final class IndexUpdates {
     return changes.isEmpty();
   }
 
-  /** Writes every folded change; rows of items the index never saw created are skipped. */
+  /**
+   * Writes every folded change, all or nothing (an error is thrown, the caller rolls back); rows
+   * of items the index never saw created are skipped, and so are changes older than their row.
+   */
   void write(Connection c) throws SQLException {
     for (Map.Entry<String, Change> e : changes.entrySet()) {
-      Change change = e.getValue();
-      int updated = update(c, itemTable, e.getKey(), change.columns);
-      if (updated == 0) {
-        if (change.whole) {
-          insert(c, itemTable, e.getKey(), change.columns);
-        } else {
-          // Events written before the index existed, or after its row was purged: nothing to update.
-          LOG.debug("No index row for item {}; skipping {}", e.getKey(), change.columns.keySet());
+      write(c, e.getKey(), e.getValue());
+    }
+    changes.clear();
+  }
+
+  /**
+   * Writes each item's change apart, under a savepoint: one the database refuses for its data
+   * (SQLState class 22 or 23: a value too long, a missing one, a broken constraint) or that fails
+   * in this code is rolled back alone and returned. Any other error (the connection, the schema,
+   * a conflict) is thrown: the group is retried, as it may succeed later.
+   */
+  List<Refused> writeEach(Connection c) throws SQLException {
+    List<Refused> refused = new ArrayList<>();
+    for (Map.Entry<String, Change> e : changes.entrySet()) {
+      Savepoint sp = c.setSavepoint();
+      try {
+        write(c, e.getKey(), e.getValue());
+        c.releaseSavepoint(sp);
+      } catch (SQLException ex) {
+        if (!refusedData(ex)) {
+          throw ex;
         }
-      }
-      if (change.parkedOn != null) {
-        parked(c, itemTable, parkedTable, e.getKey(), change.parkedOn, change.parkedAt);
+        c.rollback(sp);
+        refused.add(new Refused(e.getKey(), List.copyOf(e.getValue().events), ex.toString()));
+      } catch (RuntimeException ex) {
+        c.rollback(sp);
+        refused.add(new Refused(e.getKey(), List.copyOf(e.getValue().events), ex.toString()));
       }
     }
     changes.clear();
+    return refused;
+  }
+
+  /** A data exception (22) or an integrity constraint violation (23): this value will never be stored. */
+  static boolean refusedData(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("22") || state.startsWith("23"));
+  }
+
+  private void write(Connection c, String id, Change change) throws SQLException {
+    int updated = update(c, itemTable, id, change.columns);
+    if (updated == 0) {
+      Long rowSeqNr = seqNr(c, itemTable, id);
+      if (rowSeqNr != null) {
+        // The row has an event at least as new: this one came late (a replay, a slice that was
+        // behind); applied, it would move the row backwards.
+        LOG.debug("Index: row of item {} is at event {}; ignored events up to {}", id, rowSeqNr, change.seqNr);
+        return;
+      }
+      if (change.whole) {
+        insert(c, itemTable, id, change.columns);
+      } else {
+        // Events written before the index existed, or after its row was purged: nothing to update.
+        LOG.debug("No index row for item {}; skipping {}", id, change.columns.keySet());
+        return;
+      }
+    }
+    if (change.parkedOn != null) {
+      parked(c, itemTable, parkedTable, id, change.parkedOn, change.parkedAt);
+    }
+  }
+
+  /** The row's sequence number (0 for a row written before rows had one), or null without a row. */
+  private static Long seqNr(Connection c, String table, String id) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement("SELECT seq_nr FROM " + table + " WHERE id = ?")) {
+      st.setString(1, id);
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : null;
+      }
+    }
   }
 
   private static void parked(Connection c, String itemTable, String parkedTable, String id, List<String> tools, Instant parkedAt)
@@ -189,13 +284,16 @@ public final class IndexUpdates {
 
   private static int update(Connection c, String table, String id, Map<String, Object> columns) throws SQLException {
     List<String> names = new ArrayList<>(columns.keySet());
-    String sql = "UPDATE " + table + " SET " + String.join(" = ?, ", names) + " = ? WHERE id = ?";
+    // Only forwards: a row already at this event or a later one is left as it is.
+    String sql = "UPDATE " + table + " SET " + String.join(" = ?, ", names) + " = ? WHERE id = ?"
+        + " AND (seq_nr IS NULL OR seq_nr < ?)";
     try (PreparedStatement st = c.prepareStatement(sql)) {
       int i = 1;
       for (String name : names) {
         st.setObject(i++, storable(columns.get(name)));
       }
-      st.setString(i, id);
+      st.setString(i++, id);
+      st.setLong(i, (Long) columns.get("seq_nr"));
       return st.executeUpdate();
     }
   }

@@ -83,6 +83,36 @@ public final class ItemIndex {
   /** Which dead letters to redrive: an error kind and a window of when they died, all optional, and at most {@code max}. */
   public record DeadLetterFilter(ErrorKind kind, Instant from, Instant to, int max) {}
 
+  /**
+   * Whether an item with this id may exist: a row in the index, else an event in its journal (the
+   * index may lag). False means no item has ever had this id, or retention purged it: asking it
+   * would start an entity only to answer "not found".
+   */
+  public CompletionStage<Boolean> mayExist(String id, String persistenceId) {
+    return db.run(c -> {
+      try (PreparedStatement st = c.prepareStatement("SELECT 1 FROM rebound_item WHERE id = ?")) {
+        st.setString(1, id);
+        try (ResultSet rs = st.executeQuery()) {
+          if (rs.next()) {
+            return true;
+          }
+        }
+      }
+      try (PreparedStatement st = c.prepareStatement(
+          "SELECT 1 FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"deleted\" = false LIMIT 1")) {
+        st.setString(1, persistenceId);
+        try (ResultSet rs = st.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+  }
+
+  /** What the index projection put in quarantine (rebound_index_quarantine). */
+  public CompletionStage<IndexQuarantine.Summary> quarantine() {
+    return db.run(IndexQuarantine::summary);
+  }
+
   public CompletionStage<Page> list(Query q) {
     return db.run(c -> {
       StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM rebound_item WHERE queue = ?");

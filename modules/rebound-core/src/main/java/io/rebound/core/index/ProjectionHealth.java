@@ -25,9 +25,20 @@ public final class ProjectionHealth implements Extension {
   private record SliceState(int failures, Instant since, String lastError) {}
 
   private final Map<String, SliceState> slices = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong quarantined = new java.util.concurrent.atomic.AtomicLong();
 
   public static ProjectionHealth get(ActorSystem<?> system) {
     return system.registerExtension(Id.INSTANCE);
+  }
+
+  /** Events this node's projections put in quarantine (rebound_index_quarantine). */
+  void quarantined(int events) {
+    quarantined.addAndGet(events);
+  }
+
+  /** Events this node's projections quarantined since it started: a counter. */
+  public long quarantined() {
+    return quarantined.get();
   }
 
   public void succeeded(String slice) {

@@ -56,7 +56,17 @@ public final class RetentionPurge {
       "DELETE FROM rebound_item WHERE id = ? AND status = ? AND updated_at < ?";
   private static final String LAST_EVENT =
       "SELECT \"event_payload\", \"event_ser_id\", \"event_ser_manifest\", \"sequence_number\" FROM \"event_journal\""
-          + " WHERE \"persistence_id\" = ? ORDER BY \"sequence_number\" DESC LIMIT 1";
+          + " WHERE \"persistence_id\" = ? AND \"deleted\" = false ORDER BY \"sequence_number\" DESC LIMIT 1";
+  /**
+   * The fence: a row marked deleted just above the purged events, as the journal's own
+   * deleteMessages leaves one. Recovery skips it, but it holds the sequence number: the item's
+   * actor, still in memory with its old state, cannot write its next event (a redrive) into the
+   * emptied journal; that write fails on the key and the actor restarts, empty. Whichever of the
+   * two inserts comes second fails, so a purge and a write never both commit.
+   */
+  private static final String TOMBSTONE =
+      "INSERT INTO \"event_journal\" (\"deleted\", \"persistence_id\", \"sequence_number\", \"writer\", \"write_timestamp\","
+          + " \"adapter_manifest\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\") VALUES (true, ?, ?, 'rebound-retention', ?, '', ?, 0, '')";
   /** After the bounded delete: an event written since the check (a redrive) makes the purge roll back. */
   private static final String NEWER_EVENTS =
       "SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"sequence_number\" > ?";
@@ -174,7 +184,7 @@ public final class RetentionPurge {
       update(c, DELETE_TAGS, pid, checked);
       long events = update(c, DELETE_EVENTS, pid, checked);
       update(c, DELETE_SNAPSHOTS, pid, checked);
-      if (count(c, NEWER_EVENTS, pid, checked) > 0) {
+      if (count(c, NEWER_EVENTS, pid, checked) > 0 || (checked > 0 && !tombstone(c, pid, checked + 1))) {
         // Written while this purge ran: the item is alive again, and keeps its whole journal.
         c.rollback();
         return -1;
@@ -212,6 +222,23 @@ public final class RetentionPurge {
         long seq = rs.getLong(4);
         return lastEvent.terminalStatus(rs.getBytes(1), rs.getInt(2), rs.getString(3)).filter(status::equals).isPresent() ? seq : -1;
       }
+    }
+  }
+
+  /** Writes the fence at {@code seqNr}; false when the item wrote that event first. */
+  private boolean tombstone(Connection c, String pid, long seqNr) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(TOMBSTONE)) {
+      st.setString(1, pid);
+      st.setLong(2, seqNr);
+      st.setLong(3, clock.millis());
+      st.setBytes(4, new byte[0]);
+      st.executeUpdate();
+      return true;
+    } catch (SQLException e) {
+      if (e.getSQLState() != null && e.getSQLState().startsWith("23")) {
+        return false;
+      }
+      throw e;
     }
   }
 

@@ -306,6 +306,15 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private boolean permitRequested;
   /** Not persisted: this incarnation holds a permit (its attempt is running). */
   private boolean holdingPermit;
+  /**
+   * Events replayed by this actor's first recovery: whether its journal held events, which the
+   * last sequence number does not tell (a purged item's journal keeps a row marked deleted, its
+   * fence, that recovery skips). This object outlives a restart after a failed write, and so
+   * would a count of later events: only the first recovery counts.
+   */
+  private long replayed;
+  private boolean recoveredOnce;
+
   /** Not persisted: the state this incarnation had when it asked its shard to passivate it, or null. */
   private State passivatedIn;
   /**
@@ -367,7 +376,12 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((s, e) -> {
+      if (!recoveredOnce) {
+        replayed++;
+      }
+      return s.apply(e);
+    });
   }
 
   @Override
@@ -776,7 +790,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   }
 
   /**
-   * Tells each tool's MissingMetadata that this item parked on it, once, after the Parked event.
+   * Tells each tool's MissingMetadata that this item parked on it after the Parked event, until acknowledged.
    * The index keeps the parked list; this covers a tool that came back while the item parked
    * (it releases the item at once).
    */
@@ -784,7 +798,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     if (s.status() == ItemStatus.PARKED && !s.parkedOn().isEmpty()) {
       ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
       s.parkedOn().forEach(t ->
-          sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, t).tell(new MissingMetadata.Park(id, s.priority(), s.updatedAt())));
+          io.rebound.core.tools.ParkRegistration.register(ctx.getSystem(), sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, t),
+              id, s.priority(), s.updatedAt()));
     }
   }
 
@@ -877,14 +892,17 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   }
 
   private void onRecovered(State s) {
+    boolean first = !recoveredOnce;
+    recoveredOnce = true;
     if (!s.exists()) {
-      long events = lastSequenceNumber(ctx);
-      if (events > 0) {
+      long events = replayed;
+      if (events > 0 && first) {
         HEADLESS_JOURNALS.incrementAndGet();
         ctx.getLog().warn("Item {}: its journal holds {} events but no Enqueued (a purge raced a write?); "
             + "left alone, the item is unknown", id, events);
-        passivateWhenIdle();
       }
+      // Unknown (a Wake or Release of an id that is gone): leaves memory unless an Enqueue comes.
+      passivateWhenIdle();
       return;
     }
     if (s.status() == ItemStatus.RUNNING) {

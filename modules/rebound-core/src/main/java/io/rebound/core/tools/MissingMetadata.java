@@ -65,8 +65,9 @@ public final class MissingMetadata extends AbstractBehavior<MissingMetadata.Comm
    * it at once. Sent once per parking, not on recovery, so that status queries cause no releases.
    *
    * @param parkedAt when the item parked: tells one parking of an item from its next
+   * @param replyTo acknowledged with Done (the item repeats Park until it is); null from older nodes
    */
-  public record Park(String itemId, int priority, Instant parkedAt) implements Command {}
+  public record Park(String itemId, int priority, Instant parkedAt, ActorRef<Done> replyTo) implements Command {}
 
   /** The node's probe sees the tool up: start releasing. */
   public record ToolUp() implements Command {}
@@ -171,6 +172,9 @@ public final class MissingMetadata extends AbstractBehavior<MissingMetadata.Comm
    * most the items that park at that moment, a queue's concurrency).
    */
   private Behavior<Command> onPark(Park c) {
+    if (c.replyTo() != null) {
+      c.replyTo().tell(Done.getInstance());
+    }
     if (rt.health().isUp(tool)) {
       nudgedAt = rt.clock().instant();
       if (!inFlight.contains(c.itemId()) && !recent.containsKey(key(c.itemId(), c.parkedAt()))) {

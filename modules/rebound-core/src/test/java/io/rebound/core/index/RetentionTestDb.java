@@ -100,7 +100,8 @@ final class RetentionTestDb {
     String pid = ItemEntity.persistenceId(id).id();
     try (Connection c = open()) {
       return new Rows(
-          count(c, "SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ?", pid),
+          // Live events: a purge leaves one row marked deleted, its fence.
+          count(c, "SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"deleted\" = false", pid),
           count(c, "SELECT COUNT(*) FROM \"event_tag\" WHERE \"event_id\" IN"
               + " (SELECT \"ordering\" FROM \"event_journal\" WHERE \"persistence_id\" = ?)", pid),
           count(c, "SELECT COUNT(*) FROM \"snapshot\" WHERE \"persistence_id\" = ?", pid),

@@ -47,7 +47,9 @@ import java.util.concurrent.TimeUnit;
  * permanent, with the message {@code "exit <code>: "} and the last 2048 characters of stderr. On
  * {@code timeout} (default 5m) the whole process tree is killed and the attempt fails as transient;
  * so it is when Rebound cancels the attempt (its attempt-timeout, a cancel, the item moving), and
- * every tree still running when the JVM exits is killed by a shutdown hook.
+ * every tree still running when the JVM exits is killed by a shutdown hook; a JVM killed outright
+ * (SIGKILL) is noticed by each command's watchdog, which ends it and its children within about 3 s
+ * ({@link ProcessGuard}).
  */
 public final class ProcessHandler implements JobHandler {
   /** Characters of stderr kept for a failure message (the tail). */
@@ -200,7 +202,11 @@ public final class ProcessHandler implements JobHandler {
 
   @Override
   public CompletionStage<Void> handle(JobContext ctx) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(command);
+    if (!ProcessGuard.startable(command.get(0), directory)) {
+      throw new TransientException("cannot start " + command.get(0) + ": not found or not executable");
+    }
+    // Through a wrapper whose watchdog ends the command's process group if this JVM dies.
+    ProcessBuilder pb = new ProcessBuilder(ProcessGuard.guarded(command));
     if (directory != null) {
       pb.directory(directory);
     }

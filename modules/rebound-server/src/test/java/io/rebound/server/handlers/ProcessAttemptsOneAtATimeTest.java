@@ -53,11 +53,11 @@ class ProcessAttemptsOneAtATimeTest {
         """.formatted(script, more));
   }
 
-  /** Processes running the script, and their children (their parent runs it). */
+  /** Processes running the script, and their children (their parent runs it); not the wrapper that guards it. */
   private static List<ProcessHandle> running(Path script) {
     return ProcessHandle.allProcesses()
         .filter(ProcessHandler::running)
-        .filter(h -> h.info().commandLine().map(c -> c.contains(script.toString())).orElse(false))
+        .filter(h -> h.info().commandLine().map(c -> c.contains(script.toString()) && !c.contains(" rebound-guard ")).orElse(false))
         .toList();
   }
 

@@ -103,6 +103,63 @@ class NodeProcessIT {
     }
   }
 
+  /** Running processes whose command line contains {@code marker} (zombies are not running). */
+  private static java.util.List<ProcessHandle> running(String marker) {
+    return ProcessHandle.allProcesses()
+        .filter(h -> h.isAlive() && !zombie(h))
+        .filter(h -> h.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+        .toList();
+  }
+
+  private static boolean zombie(ProcessHandle h) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Test
+  void aSigkilledNodeLeavesNoHandlerProcessNorItsChildrenRunning() throws Exception {
+    int port = freePort();
+    // Unique sleep lengths: the test finds the handler's processes by them.
+    long child = 3000 + new java.util.Random().nextInt(5000);
+    Path script = dir.resolve("slow.sh");
+    Files.writeString(script, "#!/bin/sh\nsleep " + child + " &\nsleep " + (child + 1) + "\n");
+    script.toFile().setExecutable(true);
+    Path config = dir.resolve("node.conf");
+    Files.writeString(config, """
+        rebound.data-dir = "%s"
+        rebound.http.port = %d
+        pekko.management.http.port = %d
+        rebound.queues.slow { handler { type = process, command = ["%s"] }, attempt-timeout = 10m }
+        """.formatted(dir.resolve("data").toString().replace("\\", "/"), port, freePort(), script.toString().replace("\\", "/")));
+    String base = "http://127.0.0.1:" + port;
+    Process node = start(config, "killed");
+    try {
+      awaitUp(base, node);
+      send("POST", base + "/v1/queues/slow/items", "{\"payload\":{}}");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (running("sleep " + child).isEmpty() || running("sleep " + (child + 1)).isEmpty()) {
+        assertTrue(System.nanoTime() < deadline, "the handler and its child never ran");
+        Thread.sleep(100);
+      }
+    } finally {
+      node.destroyForcibly(); // SIGKILL: no shutdown hook runs
+      assertTrue(node.waitFor(30, TimeUnit.SECONDS));
+    }
+    // The watchdog polls every second and gives SIGTERM 2 s: 3 s, with room for a loaded machine.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (!running("sleep " + child).isEmpty() || !running("sleep " + (child + 1)).isEmpty()
+        || !running(script.toString()).isEmpty()) {
+      assertTrue(System.nanoTime() < deadline, "left running after the node was killed: "
+          + java.util.stream.Stream.of(running("sleep " + child), running("sleep " + (child + 1)), running(script.toString()))
+              .flatMap(java.util.List::stream).map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList());
+      Thread.sleep(100);
+    }
+  }
+
   @Test
   void aBadConfigFailsAtStartWithOneLineNamingTheKey() throws Exception {
     Path config = dir.resolve("bad.conf");
