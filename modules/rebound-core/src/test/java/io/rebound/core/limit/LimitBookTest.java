@@ -166,6 +166,16 @@ class LimitBookTest {
   }
 
   @Test
+  void a_slot_held_by_another_node_is_not_granted_again() {
+    LimitBook<String> book = new LimitBook<>(null, 1, null, TIMEOUT, 1_000 * MS, now);
+    book.report("asking", 0, want("a", 1), Map.of(), now);
+    book.report("holding", 0, Map.of(), Map.of("a", 1), now);
+    now += 1_000 * MS;
+    book.expire(now);
+    assertEquals(0, total(book.grant(now)));
+  }
+
+  @Test
   void never_more_than_burst_plus_rate_in_any_second() {
     LimitBook<String> book = book(new RateLimit(20, 20), 0, null);
     List<Long> starts = new ArrayList<>();
