@@ -28,6 +28,11 @@ final class TestCluster implements AutoCloseable {
   final Path dir;
 
   TestCluster(String test, int size) throws IOException {
+    this(test, size, "");
+  }
+
+  /** @param extraConfig HOCON appended to the nodes' config (more queues, say) */
+  TestCluster(String test, int size, String extraConfig) throws IOException {
     assertTrue(Files.isRegularFile(NodeProcess.JAR), "no node jar at " + NodeProcess.JAR.toAbsolutePath() + ": package rebound-server first");
     this.db = PgDatabase.create();
     this.dir = NODES_DIR.resolve(test);
@@ -55,7 +60,7 @@ final class TestCluster implements AutoCloseable {
         # A joining node gets shards within seconds.
         pekko.cluster.sharding.rebalance-interval = 2s
         pekko-persistence-jdbc.shared-databases.rebound.db { numThreads = 4, maxConnections = 4 }
-        """.formatted(CLUSTER_CONF.toAbsolutePath().toString().replace("\\", "/")));
+        """.formatted(CLUSTER_CONF.toAbsolutePath().toString().replace("\\", "/")) + extraConfig);
     Map<String, String> env = Map.of("REBOUND_DATABASE_URL", db.url(), "REBOUND_DATABASE_USER", PgDatabase.USER);
     Set<Integer> taken = new HashSet<>();
     // A test JVM killed by a timeout must not leave node JVMs running behind it.
