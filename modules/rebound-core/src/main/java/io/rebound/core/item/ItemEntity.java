@@ -171,7 +171,12 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   public record Enqueued(
       String id, String queue, String key, String payload, int priority, Instant at, Instant notBefore, PolicyData policy,
       String group)
-      implements Event {}
+      implements Event {
+    /** An item without a group. */
+    public Enqueued(String id, String queue, String key, String payload, int priority, Instant at, Instant notBefore, PolicyData policy) {
+      this(id, queue, key, payload, priority, at, notBefore, policy, null);
+    }
+  }
 
   public record AttemptStarted(int attempt, int execution, Instant at) implements Event {}
 
