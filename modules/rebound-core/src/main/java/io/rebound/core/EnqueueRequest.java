@@ -14,6 +14,7 @@ import java.util.Optional;
  */
 public final class EnqueueRequest {
   public static final int MAX_KEY_LENGTH = 512;
+  public static final int MAX_GROUP_LENGTH = 255;
   public static final int DEFAULT_PRIORITY = 5;
   // Trailing tokens ("{} {}") would otherwise be dropped silently.
   private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -24,8 +25,10 @@ public final class EnqueueRequest {
   private final Duration delay;
   private final RetryPolicy retryPolicy;
   private final Integer maxAttempts;
+  private final String group;
 
   private EnqueueRequest(Builder b) {
+    group = b.group;
     payload = b.payload;
     key = b.key;
     priority = b.priority;
@@ -70,8 +73,14 @@ public final class EnqueueRequest {
     return Optional.ofNullable(maxAttempts);
   }
 
+  /** The item's group (tenant), which its queue's group limits and fair order apply to. */
+  public Optional<String> group() {
+    return Optional.ofNullable(group);
+  }
+
   public static final class Builder {
     private final String payload;
+    private String group;
     private String key;
     private int priority = DEFAULT_PRIORITY;
     private Duration delay = Duration.ZERO;
@@ -102,17 +111,35 @@ public final class EnqueueRequest {
       if (value != null && (value.isEmpty() || value.length() > MAX_KEY_LENGTH)) {
         throw new IllegalArgumentException("key must be 1 to " + MAX_KEY_LENGTH + " characters, was " + value.length());
       }
+      noControlCharacters("key", value);
+      key = value;
+      return this;
+    }
+
+    /**
+     * The item's group, a tenant such as a customer id: the queue's {@code group-concurrency} and
+     * {@code group-rate-limit} count per group, and permits go round-robin across groups. 1-255
+     * chars, no control characters. Default none (the items without a group form one group).
+     */
+    public Builder group(String value) {
+      if (value != null && (value.isEmpty() || value.length() > MAX_GROUP_LENGTH)) {
+        throw new IllegalArgumentException("group must be 1 to " + MAX_GROUP_LENGTH + " characters, was " + value.length());
+      }
+      noControlCharacters("group", value);
+      group = value;
+      return this;
+    }
+
+    private static void noControlCharacters(String field, String value) {
       if (value != null) {
         for (int i = 0; i < value.length(); i++) {
           if (Character.isISOControl(value.charAt(i))) {
             // NUL and its kin break databases, logs and terminals: refused at the door.
-            throw new IllegalArgumentException(String.format("key must not contain control characters, found U+%04X at index %d",
-                (int) value.charAt(i), i));
+            throw new IllegalArgumentException(String.format("%s must not contain control characters, found U+%04X at index %d",
+                field, (int) value.charAt(i), i));
           }
         }
       }
-      key = value;
-      return this;
     }
 
     /** 0 to 9, higher runs first. Default 5. */

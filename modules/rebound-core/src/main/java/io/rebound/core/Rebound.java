@@ -11,6 +11,9 @@ import io.rebound.core.config.QueueSettings;
 import io.rebound.core.config.ReboundConfigException;
 import io.rebound.core.config.ReboundSettings;
 import io.rebound.core.dispatch.Dispatcher;
+import io.rebound.core.limit.HeldBack;
+import io.rebound.core.limit.LimitSettings;
+import io.rebound.core.limit.QueueLimiter;
 import io.rebound.core.handler.Handlers;
 import io.rebound.core.index.Alerts;
 import io.rebound.core.index.IndexDatabase;
@@ -49,6 +52,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -247,9 +251,23 @@ public final class Rebound implements AutoCloseable {
     }
     Map<String, Integer> limits = new HashMap<>();
     settings.queues().forEach((name, q) -> limits.put(name, q.concurrency()));
+    // Cluster-wide limits: one sharded limiter per limited queue hands out permits to every node's dispatcher.
+    LimitSettings limitSettings = LimitSettings.from(system.settings().config());
+    QueueLimiter.init(system, settings.queues(), limitSettings);
+    Set<String> limited = new java.util.HashSet<>();
+    settings.queues().forEach((name, q) -> {
+      if (q.limited()) {
+        limited.add(name);
+      }
+    });
+    HeldBack heldBack = new HeldBack();
+    Dispatcher.Limits clusterLimits = new Dispatcher.Limits(Set.copyOf(limited),
+        (queue, command) -> ClusterSharding.get(system).entityRefFor(QueueLimiter.ENTITY_TYPE_KEY, queue).tell(command),
+        limitSettings, heldBack);
     ActorRef<Dispatcher.Command> dispatcher =
         system.systemActorOf(Dispatcher.create(settings.maxConcurrency(), limits, wake.maxWaitingPerQueue(),
-            id -> ClusterSharding.get(system).entityRefFor(ItemEntity.ENTITY_TYPE_KEY, id).tell(new ItemEntity.Wake(null))), "rebound-dispatcher", Props.empty());
+            id -> ClusterSharding.get(system).entityRefFor(ItemEntity.ENTITY_TYPE_KEY, id).tell(new ItemEntity.Wake(null)), clusterLimits),
+            "rebound-dispatcher", Props.empty());
     Executor handlerExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.handler-dispatcher"));
     Clock clock = Clock.systemUTC();
     ToolHealth health = new ToolHealth(settings.tools().keySet());
@@ -296,6 +314,9 @@ public final class Rebound implements AutoCloseable {
             io.rebound.core.index.ProjectionHealth.get(system), io.rebound.core.index.ProjectionHealth::quarantined)
         .description("Events this node's index projection could not store and put in rebound_index_quarantine")
         .register(metrics.registry());
+    io.rebound.core.metrics.HeldBackGauges heldBackGauges = new io.rebound.core.metrics.HeldBackGauges(
+        metrics.registry(), heldBack, limitSettings.metricGroups());
+    system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(1), Duration.ofSeconds(1), heldBackGauges::refresh, system.executionContext());
     CoordinatedShutdown.get(Adapter.toClassic(system))
         .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "rebound-metrics-close", () -> {
           metrics.close();
@@ -363,7 +384,8 @@ public final class Rebound implements AutoCloseable {
       enqueuesInFlight.decrementAndGet();
       return CompletableFuture.failedFuture(new OverloadedException(inFlight - 1, Duration.ofSeconds(1)));
     }
-    return ask(id, r -> new ItemEntity.Enqueue(queue, request.key().orElse(null), request.payload(), request.priority(), notBefore, policy, r))
+    return ask(id, r -> new ItemEntity.Enqueue(queue, request.key().orElse(null), request.payload(), request.priority(), notBefore, policy, r,
+        request.group().orElse(null)))
         .whenCompleteAsync((reply, error) -> enqueuesInFlight.decrementAndGet(), ec)
         .thenApplyAsync(reply -> {
           if (reply instanceof ItemEntity.Accepted a) {

@@ -23,8 +23,14 @@ public final class QueueSettings {
   private final List<String> tools;
   private final Duration maxPark;
   private final RetentionPeriods retention;
+  private final RateLimit rateLimit;
+  private final int groupConcurrency;
+  private final RateLimit groupRateLimit;
 
   private QueueSettings(Builder b) {
+    rateLimit = b.rateLimit;
+    groupConcurrency = b.groupConcurrency;
+    groupRateLimit = b.groupRateLimit;
     name = b.name;
     concurrency = b.concurrency;
     attemptTimeout = b.attemptTimeout;
@@ -87,8 +93,31 @@ public final class QueueSettings {
     return retention;
   }
 
+  /** Attempts of this queue started per second across the cluster; empty when unlimited. */
+  public java.util.Optional<RateLimit> rateLimit() {
+    return java.util.Optional.ofNullable(rateLimit);
+  }
+
+  /** Attempts of one group of this queue that may run at once across the cluster; 0 when unlimited. */
+  public int groupConcurrency() {
+    return groupConcurrency;
+  }
+
+  /** Attempts of one group of this queue started per second across the cluster; empty when unlimited. */
+  public java.util.Optional<RateLimit> groupRateLimit() {
+    return java.util.Optional.ofNullable(groupRateLimit);
+  }
+
+  /** Whether a cluster-wide limit applies, so that its permits go through the queue's limiter. */
+  public boolean limited() {
+    return rateLimit != null || groupConcurrency > 0 || groupRateLimit != null;
+  }
+
   public Builder toBuilder() {
     return new Builder(name)
+        .rateLimit(rateLimit)
+        .groupConcurrency(groupConcurrency)
+        .groupRateLimit(groupRateLimit)
         .concurrency(concurrency)
         .attemptTimeout(attemptTimeout)
         .attemptKillGrace(attemptKillGrace)
@@ -115,6 +144,9 @@ public final class QueueSettings {
     private List<String> tools = List.of();
     private Duration maxPark = Duration.ofHours(24);
     private RetentionPeriods retention = RetentionPeriods.defaults();
+    private RateLimit rateLimit;
+    private int groupConcurrency;
+    private RateLimit groupRateLimit;
 
     private Builder(String name) {
       if (name == null || !NAME.matcher(name).matches()) {
@@ -174,6 +206,27 @@ public final class QueueSettings {
     /** Default {@link RetentionPeriods#defaults()}. */
     public Builder retention(RetentionPeriods value) {
       retention = Objects.requireNonNull(value, "retention periods");
+      return this;
+    }
+
+    /** Cluster-wide start rate of the queue; null for none. Default none. */
+    public Builder rateLimit(RateLimit value) {
+      rateLimit = value;
+      return this;
+    }
+
+    /** Running attempts per group across the cluster, 0 (unlimited) to 10,000. Default 0. */
+    public Builder groupConcurrency(int value) {
+      if (value < 0 || value > 10_000) {
+        throw new IllegalArgumentException("group-concurrency must be between 0 (no limit) and 10000, was " + value);
+      }
+      groupConcurrency = value;
+      return this;
+    }
+
+    /** Cluster-wide start rate of each group; null for none. Default none. */
+    public Builder groupRateLimit(RateLimit value) {
+      groupRateLimit = value;
       return this;
     }
 

@@ -82,9 +82,16 @@ public record ReboundSettings(
     read(prefix + ".park-retry", () -> b.parkRetry(q.getDuration("park-retry")));
     read(prefix + ".tools", () -> b.tools(q.getStringList("tools")));
     read(prefix + ".max-park", () -> b.maxPark(q.getDuration("max-park")));
+    read(prefix + ".rate-limit", () -> b.rateLimit(rate(q.getConfig("rate-limit"))));
+    read(prefix + ".group-concurrency", () -> b.groupConcurrency(q.getInt("group-concurrency")));
+    read(prefix + ".group-rate-limit", () -> b.groupRateLimit(rate(q.getConfig("group-rate-limit"))));
     b.retryPolicy(retry(prefix + ".retry", read(prefix + ".retry", () -> q.getConfig("retry"))));
     b.retention(retentionPeriods(prefix + ".retention", read(prefix + ".retention", () -> q.getConfig("retention"))));
     return b.build();
+  }
+
+  private static RateLimit rate(Config c) {
+    return RateLimit.of(c.getDouble("per-second"), c.getInt("burst"));
   }
 
   /** Reads {@code rebound.retention}, with {@code queue-defaults.retention} for queues no longer configured. */

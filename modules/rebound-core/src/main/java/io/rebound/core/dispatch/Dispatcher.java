@@ -5,22 +5,34 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import io.rebound.core.limit.HeldBack;
+import io.rebound.core.limit.LimitBook;
+import io.rebound.core.limit.LimitSettings;
+import io.rebound.core.limit.QueueLimiter;
+import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Node-local permit granter. Items ask for a permit when they are due; the dispatcher grants them
  * in priority order (higher first, then older first) while the node-wide and the per-queue
  * concurrency limits allow, holds them while a queue is paused or the node is draining, and takes
  * a permit back when the item releases it or stops.
+ *
+ * <p>Within a queue, permits go round-robin across the groups (tenants) whose best waiting work
+ * has the highest priority ({@link FairLine}). A queue with a cluster-wide limit (rate-limit,
+ * group-concurrency, group-rate-limit) also needs a permit of its {@link QueueLimiter} for each
+ * start: the dispatcher reports what it wants and holds per group to the limiter (when it changes,
+ * at most once a tick, and every report interval) and starts items as the leases it gets allow.
  */
 public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
 
@@ -32,8 +44,25 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
    * @param order tie-breaker within a priority: smaller goes first (the item's enqueue time)
    * @param owner the item actor; watched so that its permit is freed if it stops
    */
-  public record Request(String itemId, String queue, int priority, long order, ActorRef<Answer> replyTo, ActorRef<?> owner)
-      implements Command {}
+  public record Request(String itemId, String queue, int priority, long order, ActorRef<Answer> replyTo, ActorRef<?> owner,
+      String group)
+      implements Command {
+    /** A request of an item without a group. */
+    public Request(String itemId, String queue, int priority, long order, ActorRef<Answer> replyTo, ActorRef<?> owner) {
+      this(itemId, queue, priority, order, replyTo, owner, null);
+    }
+  }
+
+  /**
+   * The queues with a cluster-wide limit and how to reach their limiters.
+   *
+   * @param queues the limited queues
+   * @param limiter sends a command to the limiter of a queue (through sharding)
+   * @param heldBack where the items held back by a limit are published for the metrics
+   */
+  public record Limits(Set<String> queues, BiConsumer<String, QueueLimiter.Command> limiter, LimitSettings settings, HeldBack heldBack) {
+    public static final Limits NONE = new Limits(Set.of(), (q, c) -> {}, null, new HeldBack());
+  }
 
   /**
    * Asks for a permit only if one is free right now with nobody of its queue waiting: answered
@@ -56,6 +85,14 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
   private record OwnerStopped(String itemId, ActorRef<?> owner) implements Command {}
+
+  private record Leased(QueueLimiter.Lease lease) implements Command {}
+
+  /** Time to tell a queue's limiter what changed. */
+  private record SendReport(String queue) implements Command {}
+
+  /** Every report interval: drop stale permits, report to every limiter, publish what is held back. */
+  private record Heartbeat() implements Command {}
 
   /** What a request gets: a permit, or (its queue's waiting line is full) a deferral. */
   public sealed interface Answer {}
@@ -89,27 +126,44 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
           .thenComparing(Request::itemId);
 
   private final class Lane {
+    final String queue;
     final int limit;
-    final TreeSet<Request> waiting = new TreeSet<>(ORDER);
+    final FairLine waiting = new FairLine(ORDER);
     /** Deferred requests, their items out of memory: woken, best first, as the waiting line shortens. */
-    final TreeSet<Request> deferred = new TreeSet<>(ORDER);
+    final FairLine deferred = new FairLine(ORDER);
+    /** Permits of the queue's limiter; null when the queue has no cluster-wide limit. */
+    final Leases leases;
+    /** The last report sent, so that an unchanged one is not sent again before the heartbeat. */
+    Map<String, LimitBook.Want> reportedWants = Map.of();
+    Map<String, Integer> reportedHeld = Map.of();
+    boolean reportScheduled;
     /** Deferred items woken and not yet asking again: id to when (nanos), oldest first. */
     final LinkedHashMap<String, Long> waking = new LinkedHashMap<>();
     int running;
     boolean paused;
 
-    Lane(int limit) {
+    Lane(String queue, int limit, Leases leases) {
+      this.queue = queue;
       this.limit = limit;
+      this.leases = leases;
     }
 
-    boolean canGrant() {
-      return !paused && running < limit && !waiting.isEmpty();
+    boolean allowed(String group) {
+      return leases == null || leases.canStart(group);
+    }
+
+    /** The request this lane would start next, or null. */
+    Request next() {
+      return paused || running >= limit ? null : waiting.next(this::allowed);
     }
   }
 
   private final int globalLimit;
   private final int maxWaiting;
   private final Consumer<String> wake;
+  private final Limits limits;
+  private final TimerScheduler<Command> timers;
+  private final ActorRef<QueueLimiter.Lease> leaseAdapter;
   private final Map<String, Lane> lanes = new HashMap<>();
   private final Map<String, Request> waitingById = new HashMap<>();
   private final Map<String, Request> runningById = new HashMap<>();
@@ -125,7 +179,13 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
    * @param wake starts a deferred item again (through sharding) when its queue's line shortens
    */
   public static Behavior<Command> create(int globalLimit, Map<String, Integer> queueLimits, int maxWaiting, Consumer<String> wake) {
-    return Behaviors.setup(ctx -> new Dispatcher(ctx, globalLimit, queueLimits, maxWaiting, wake));
+    return create(globalLimit, queueLimits, maxWaiting, wake, Limits.NONE);
+  }
+
+  /** As {@link #create(int, Map, int, Consumer)}, with the queues that have cluster-wide limits. */
+  public static Behavior<Command> create(int globalLimit, Map<String, Integer> queueLimits, int maxWaiting, Consumer<String> wake,
+      Limits limits) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Dispatcher(ctx, timers, globalLimit, queueLimits, maxWaiting, wake, limits)));
   }
 
   /** As {@link #create(int, Map, int, Consumer)} with no bound on waiting requests. */
@@ -133,13 +193,20 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     return create(globalLimit, queueLimits, Integer.MAX_VALUE, id -> {});
   }
 
-  private Dispatcher(ActorContext<Command> ctx, int globalLimit, Map<String, Integer> queueLimits, int maxWaiting,
-      Consumer<String> wake) {
+  private Dispatcher(ActorContext<Command> ctx, TimerScheduler<Command> timers, int globalLimit, Map<String, Integer> queueLimits,
+      int maxWaiting, Consumer<String> wake, Limits limits) {
     super(ctx);
     this.globalLimit = globalLimit;
     this.maxWaiting = maxWaiting;
     this.wake = wake;
-    queueLimits.forEach((q, limit) -> lanes.put(q, new Lane(limit)));
+    this.limits = limits;
+    this.timers = timers;
+    this.leaseAdapter = ctx.messageAdapter(QueueLimiter.Lease.class, Leased::new);
+    queueLimits.forEach((q, limit) -> lanes.put(q, new Lane(q, limit,
+        limits.queues().contains(q) ? new Leases(limits.settings().reportInterval().toNanos()) : null)));
+    if (!limits.queues().isEmpty()) {
+      timers.startTimerWithFixedDelay(new Heartbeat(), limits.settings().reportInterval());
+    }
   }
 
   @Override
@@ -153,6 +220,14 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
         .onMessage(Resume.class, p -> setPaused(p.queue(), false))
         .onMessage(Drain.class, this::onDrain)
         .onMessage(GetStats.class, this::onStats)
+        .onMessage(Leased.class, this::onLeased)
+        .onMessage(SendReport.class, r -> {
+          Lane lane = lanes.get(r.queue());
+          lane.reportScheduled = false;
+          report(lane, false);
+          return this;
+        })
+        .onMessage(Heartbeat.class, h -> onHeartbeat())
         .build();
   }
 
@@ -182,7 +257,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     lane.waiting.add(r);
     if (lane.waiting.size() > maxWaiting) {
       // The worst waiting request leaves (often the new one): its item passivates and is woken later.
-      Request worst = lane.waiting.pollLast();
+      Request worst = lane.waiting.pollWorst();
       waitingById.remove(worst.itemId());
       getContext().unwatch(worst.owner());
       worst.replyTo().tell(new Deferred(worst.itemId()));
@@ -198,8 +273,9 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   private Behavior<Command> onTryRequest(TryRequest t) {
     Request r = t.request();
     Lane lane = lanes.get(r.queue());
-    boolean free = lane != null && !draining && !lane.paused && lane.waiting.isEmpty() && lane.deferred.isEmpty() && lane.waking.isEmpty()
-        && lane.running < lane.limit
+    // A queue with a cluster-wide limit starts only on its limiter's leases: through a Request.
+    boolean free = lane != null && lane.leases == null && !draining && !lane.paused
+        && lane.waiting.isEmpty() && lane.deferred.isEmpty() && lane.waking.isEmpty() && lane.running < lane.limit
         && runningById.size() < globalLimit && !runningById.containsKey(r.itemId()) && !waitingById.containsKey(r.itemId());
     if (!free) {
       r.replyTo().tell(new Busy(r.itemId()));
@@ -233,7 +309,11 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     }
     Request running = runningById.remove(itemId);
     if (running != null) {
-      lanes.get(running.queue()).running--;
+      Lane lane = lanes.get(running.queue());
+      lane.running--;
+      if (lane.leases != null) {
+        lane.leases.ended(FairLine.group(running));
+      }
       getContext().unwatch(running.owner());
     }
     grant();
@@ -263,26 +343,123 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     return this;
   }
 
-  /** Grants while permits are free: each time the best head among the lanes that may run. */
+  /** Grants while permits are free: each time the best next request among the lanes that may run. */
   private void grant() {
     while (!draining && runningById.size() < globalLimit) {
       Lane best = null;
+      Request next = null;
       for (Lane lane : lanes.values()) {
-        if (lane.canGrant() && (best == null || ORDER.compare(lane.waiting.first(), best.waiting.first()) < 0)) {
+        Request r = lane.next();
+        if (r != null && (next == null || ORDER.compare(r, next) < 0)) {
           best = lane;
+          next = r;
         }
       }
       if (best == null) {
         break;
       }
-      Request r = best.waiting.pollFirst();
-      waitingById.remove(r.itemId());
-      runningById.put(r.itemId(), r);
+      best.waiting.take(next);
+      waitingById.remove(next.itemId());
+      runningById.put(next.itemId(), next);
       best.running++;
-      r.replyTo().tell(new Granted(r.itemId()));
+      if (best.leases != null) {
+        best.leases.started(FairLine.group(next));
+      }
+      next.replyTo().tell(new Granted(next.itemId()));
     }
     lanes.values().forEach(this::wakeDeferred);
+    lanes.values().forEach(this::reportSoon);
     answerDrainWaiters();
+  }
+
+  private Behavior<Command> onLeased(Leased l) {
+    Lane lane = lanes.get(l.lease().queue());
+    if (lane != null && lane.leases != null) {
+      lane.leases.granted(l.lease().epoch(), l.lease().seq(), l.lease().permits(), System.nanoTime());
+      grant();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onHeartbeat() {
+    long now = System.nanoTime();
+    for (Lane lane : lanes.values()) {
+      if (lane.leases != null) {
+        lane.leases.expire(now);
+        report(lane, true);
+        limits.heldBack().set(lane.queue, heldBack(lane));
+      }
+    }
+    grant();
+    return this;
+  }
+
+  /** A limited lane's report goes out within a tick, so that several changes make one message. */
+  private void reportSoon(Lane lane) {
+    if (lane.leases != null && !lane.reportScheduled) {
+      lane.reportScheduled = true;
+      timers.startSingleTimer("report-" + lane.queue, new SendReport(lane.queue), limits.settings().tick());
+    }
+  }
+
+  /** Tells the lane's limiter what it wants and holds: when either changed, or always ({@code heartbeat}). */
+  private void report(Lane lane, boolean heartbeat) {
+    Map<String, LimitBook.Want> wants = wants(lane);
+    Map<String, Integer> held = lane.leases.held();
+    boolean changed = !wants.equals(lane.reportedWants) || !held.equals(lane.reportedHeld);
+    boolean something = !wants.isEmpty() || !held.isEmpty() || !lane.reportedWants.isEmpty() || !lane.reportedHeld.isEmpty();
+    if (changed || (heartbeat && something)) {
+      limits.limiter().accept(lane.queue, new QueueLimiter.Report(leaseAdapter, lane.leases.epoch(), lane.leases.ack(), wants, held));
+      lane.reportedWants = wants;
+      lane.reportedHeld = held;
+    }
+  }
+
+  /**
+   * The permits the lane could use now, per group: its free slots (less the permits it holds
+   * unused) shared out one by one across the groups with waiting requests.
+   */
+  private Map<String, LimitBook.Want> wants(Lane lane) {
+    int room = draining || lane.paused ? 0
+        : Math.min(lane.limit - lane.running, globalLimit - runningById.size()) - lane.leases.unusedTotal();
+    Map<String, Integer> need = new HashMap<>();
+    lane.waiting.counts().forEach((g, n) -> {
+      int k = n - lane.leases.unused(g);
+      if (k > 0) {
+        need.put(g, k);
+      }
+    });
+    Map<String, Integer> share = new HashMap<>();
+    while (room > 0 && !need.isEmpty()) {
+      Iterator<Map.Entry<String, Integer>> it = need.entrySet().iterator();
+      while (room > 0 && it.hasNext()) {
+        Map.Entry<String, Integer> e = it.next();
+        share.merge(e.getKey(), 1, Integer::sum);
+        room--;
+        if (e.getValue() == 1) {
+          it.remove();
+        } else {
+          e.setValue(e.getValue() - 1);
+        }
+      }
+    }
+    Map<String, LimitBook.Want> out = new HashMap<>();
+    share.forEach((g, n) -> out.put(g, new LimitBook.Want(n, lane.waiting.bestPriority(g))));
+    return out;
+  }
+
+  /** Waiting requests per group that a limit holds back: their lane has room, their group no permit. */
+  private Map<String, Integer> heldBack(Lane lane) {
+    if (lane.paused || draining || lane.running >= lane.limit || runningById.size() >= globalLimit) {
+      return Map.of();
+    }
+    Map<String, Integer> out = new HashMap<>();
+    lane.waiting.counts().forEach((g, n) -> {
+      if (!lane.leases.canStart(g)) {
+        out.put(g, n);
+      }
+    });
+    return out;
   }
 
   /** Wakes the best deferred items while the lane's waiting line (with those on their way) has room. */
@@ -297,7 +474,8 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
       it.remove();
     }
     while (!draining && !lane.deferred.isEmpty() && lane.waiting.size() + lane.waking.size() < maxWaiting) {
-      Request d = lane.deferred.pollFirst();
+      Request d = lane.deferred.next(g -> true);
+      lane.deferred.take(d);
       lane.waking.put(d.itemId(), now);
       wake.accept(d.itemId());
     }

@@ -69,10 +69,19 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Creates the item, or answers with the existing one: enqueue is idempotent on the id. */
+  /**
+   * Creates the item, or answers with the existing one: enqueue is idempotent on the id.
+   *
+   * @param group the item's group (tenant), or null
+   */
   public record Enqueue(
-      String queue, String key, String payload, int priority, Instant notBefore, PolicyData policy, ActorRef<Reply> replyTo)
-      implements Command {}
+      String queue, String key, String payload, int priority, Instant notBefore, PolicyData policy, ActorRef<Reply> replyTo,
+      String group)
+      implements Command {
+    public Enqueue(String queue, String key, String payload, int priority, Instant notBefore, PolicyData policy, ActorRef<Reply> replyTo) {
+      this(queue, key, payload, priority, notBefore, policy, replyTo, null);
+    }
+  }
 
   public record GetItem(ActorRef<Reply> replyTo) implements Command {}
 
@@ -158,10 +167,19 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   public sealed interface Event extends CborSerializable {}
 
-  /** @param policy the item's own retry policy, or null to follow its queue's */
+  /**
+   * @param policy the item's own retry policy, or null to follow its queue's
+   * @param group the item's group (tenant), or null; null in journals written before groups
+   */
   public record Enqueued(
-      String id, String queue, String key, String payload, int priority, Instant at, Instant notBefore, PolicyData policy)
-      implements Event {}
+      String id, String queue, String key, String payload, int priority, Instant at, Instant notBefore, PolicyData policy,
+      String group)
+      implements Event {
+    /** An item without a group. */
+    public Enqueued(String id, String queue, String key, String payload, int priority, Instant at, Instant notBefore, PolicyData policy) {
+      this(id, queue, key, payload, priority, at, notBefore, policy, null);
+    }
+  }
 
   public record AttemptStarted(int attempt, int execution, Instant at) implements Event {}
 
@@ -217,11 +235,12 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       String lastError,
       PolicyData policy,
       List<String> parkedOn,
-      Instant parkedSince)
+      Instant parkedSince,
+      String group)
       implements CborSerializable {
 
     static State empty(String id) {
-      return new State(id, null, null, null, 0, null, 0, 0, null, null, null, null, null, null, List.of(), null);
+      return new State(id, null, null, null, 0, null, 0, 0, null, null, null, null, null, null, List.of(), null, null);
     }
 
     public boolean exists() {
@@ -235,7 +254,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
         return this;
       }
       if (event instanceof Enqueued e) {
-        return new State(e.id(), e.queue(), e.key(), e.payload(), e.priority(), ItemStatus.PENDING, 0, 0, e.at(), e.at(), e.notBefore(), null, null, e.policy(), List.of(), null);
+        return new State(e.id(), e.queue(), e.key(), e.payload(), e.priority(), ItemStatus.PENDING, 0, 0, e.at(), e.at(), e.notBefore(), null, null, e.policy(), List.of(), null, e.group());
       } else if (event instanceof AttemptStarted e) {
         return with(ItemStatus.RUNNING, e.attempt(), e.execution(), e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Succeeded e) {
@@ -249,7 +268,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       } else if (event instanceof Parked e) {
         return new State(id, queue, key, payload, priority, ItemStatus.PARKED, e.attempts(), executions, createdAt, e.at(),
             e.until(), ErrorKind.TOOL_UNAVAILABLE, e.message(), policy, List.copyOf(e.tools()),
-            parkedSince != null ? parkedSince : e.at());
+            parkedSince != null ? parkedSince : e.at(), group);
       } else if (event instanceof Unparked e) {
         return with(ItemStatus.PENDING, attempts, executions, e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Cancelled e) {
@@ -261,18 +280,18 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     }
 
     private State with(ItemStatus s, int att, int exec, Instant at, Instant next, ErrorKind kind, String error) {
-      return new State(id, queue, key, payload, priority, s, att, exec, createdAt, at, next, kind, error, policy, List.of(), parkedSince);
+      return new State(id, queue, key, payload, priority, s, att, exec, createdAt, at, next, kind, error, policy, List.of(), parkedSince, group);
     }
 
     /** An attempt counted (or a redrive): the time spent parked so far no longer matters. */
     private State counted() {
       return new State(id, queue, key, payload, priority, status, attempts, executions, createdAt, updatedAt, nextAttemptAt,
-          lastErrorKind, lastError, policy, parkedOn, null);
+          lastErrorKind, lastError, policy, parkedOn, null, group);
     }
 
     ItemView view(int maxAttempts) {
       ItemView.LastError err = lastErrorKind == null ? null : new ItemView.LastError(lastErrorKind, lastError);
-      return new ItemView(id, queue, key, status, priority, attempts, maxAttempts, nextAttemptAt, err, createdAt, updatedAt, payload);
+      return new ItemView(id, queue, key, status, priority, attempts, maxAttempts, nextAttemptAt, err, createdAt, updatedAt, payload, group);
     }
   }
 
@@ -428,7 +447,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       // (one journal write and one index change fewer per item, and no round trip before it runs).
       enqueueing = c;
       long order = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
-      rt.dispatcher().tell(new Dispatcher.TryRequest(new Dispatcher.Request(id, c.queue(), c.priority(), order, grants, ctx.getSelf())));
+      rt.dispatcher().tell(new Dispatcher.TryRequest(new Dispatcher.Request(id, c.queue(), c.priority(), order, grants, ctx.getSelf(), c.group())));
       return Effect().noReply();
     }
     return Effect()
@@ -438,7 +457,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   }
 
   private Enqueued enqueued(Enqueue c, Instant now, Instant notBefore) {
-    return new Enqueued(id, c.queue(), c.key(), c.payload(), c.priority(), now, notBefore, c.policy());
+    return new Enqueued(id, c.queue(), c.key(), c.payload(), c.priority(), now, notBefore, c.policy(), c.group());
   }
 
   /** The permit for a new item's first attempt: enqueue and start it in one write. */
@@ -955,7 +974,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       permitRequested = true;
       // Older first within a priority; microseconds, so that items enqueued one after another keep their order.
       long order = s.createdAt().getEpochSecond() * 1_000_000L + s.createdAt().getNano() / 1_000;
-      rt.dispatcher().tell(new Dispatcher.Request(id, s.queue(), s.priority(), order, grants, ctx.getSelf()));
+      rt.dispatcher().tell(new Dispatcher.Request(id, s.queue(), s.priority(), order, grants, ctx.getSelf(), s.group()));
     }
   }
 

@@ -5,7 +5,11 @@ import io.rebound.api.ErrorKind;
 import io.rebound.core.CborSerializable;
 import java.time.Instant;
 
-/** A read-only snapshot of one item, as the facade and the HTTP API show it. */
+/**
+ * A read-only snapshot of one item, as the facade and the HTTP API show it.
+ *
+ * @param group the item's group (tenant), or null
+ */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record ItemView(
     String id,
@@ -19,7 +23,8 @@ public record ItemView(
     LastError lastError,
     Instant createdAt,
     Instant updatedAt,
-    String payload)
+    String payload,
+    String group)
     implements CborSerializable {
 
   /** The most recent failure; null on an item that never failed. */

@@ -45,9 +45,15 @@ class ConfigCheckTest {
 
   @Test
   void aKeyOfAFeatureThatDoesNotExistListsTheKnownKeysInstead() {
-    assertEquals(List.of("rebound.queues.q.rate-limit: unknown key (known here: attempt-kill-grace, attempt-timeout, concurrency, handler, "
-            + "max-park, park-retry, retention, retry, tools)"),
-        problems("rebound.queues.q { handler { type = simulated }, rate-limit = 10 }"));
+    assertEquals(List.of("rebound.queues.q.throttle: unknown key (known here: attempt-kill-grace, attempt-timeout, concurrency, "
+            + "group-concurrency, group-rate-limit, handler, max-park, park-retry, rate-limit, retention, retry, tools)"),
+        problems("rebound.queues.q { handler { type = simulated }, throttle = 10 }"));
+  }
+
+  @Test
+  void a_misspelt_key_inside_a_rate_limit_is_an_error() {
+    assertEquals(List.of("rebound.queues.q.rate-limit.per-minute: unknown key (known here: burst, per-second)"),
+        problems("rebound.queues.q { handler { type = simulated }, rate-limit { per-minute = 10 } }"));
   }
 
   @Test

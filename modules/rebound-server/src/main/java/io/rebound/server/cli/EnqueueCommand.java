@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
     description = {
         "Enqueue one item, or every line of a JSON-lines file.",
         "With --file each line is one API item object such as {\"payload\": {...}, \"key\": \"k\"}; the lines are sent in "
-            + "batches, and --priority, --delay and --max-attempts apply to lines without that field. Prints the id of each "
+            + "batches, and --group, --priority, --delay and --max-attempts apply to lines without that field. Prints the id of each "
             + "item and whether it was created or already existed (same key)."})
 public final class EnqueueCommand extends NodeCommand {
   private static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -50,6 +50,10 @@ public final class EnqueueCommand extends NodeCommand {
   @Option(names = "--key", paramLabel = "KEY", description = "Dedup key: an existing key of the queue answers with the existing item.")
   String key;
 
+  @Option(names = "--group", paramLabel = "GROUP",
+      description = "The item's group (a tenant such as a customer id): the queue's group limits and fair order count per group.")
+  String group;
+
   @Option(names = "--priority", paramLabel = "P", description = "0 to 9, higher runs first (node default 5).")
   Integer priority;
 
@@ -66,6 +70,9 @@ public final class EnqueueCommand extends NodeCommand {
   @Override
   int run(NodeClient client) {
     ObjectNode options = NodeClient.MAPPER.createObjectNode();
+    if (group != null) {
+      options.put("group", group);
+    }
     if (priority != null) {
       options.put("priority", priority);
     }

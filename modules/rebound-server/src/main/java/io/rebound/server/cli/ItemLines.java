@@ -28,7 +28,7 @@ import java.util.TreeSet;
  * the whole file with an error naming its line.
  */
 final class ItemLines {
-  static final Set<String> FIELDS = Set.of("payload", "key", "priority", "delay", "maxAttempts", "retry");
+  static final Set<String> FIELDS = Set.of("payload", "key", "group", "priority", "delay", "maxAttempts", "retry");
   private static final Set<String> RETRY_FIELDS =
       Set.of("maxAttempts", "backoff", "initial", "multiplier", "maxInterval", "schedule", "jitter");
   private static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -127,6 +127,9 @@ final class ItemLines {
     JsonNode v;
     if (present(v = item.get("key"))) {
       b.key(text("key", v));
+    }
+    if (present(v = item.get("group"))) {
+      b.group(text("group", v));
     }
     if (present(v = item.get("priority"))) {
       b.priority(integer("priority", v));

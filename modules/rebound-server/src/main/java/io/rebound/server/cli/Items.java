@@ -12,6 +12,9 @@ final class Items {
     t.row("id", Format.cell(item.get("id")));
     t.row("queue", Format.cell(item.get("queue")));
     t.row("key", Format.cell(item.get("key")));
+    if (item.hasNonNull("group")) {
+      t.row("group", Format.cell(item.get("group")));
+    }
     t.row("status", Format.cell(item.get("status")));
     t.row("priority", Format.cell(item.get("priority")));
     t.row("attempts", Format.cell(item.get("attempts")) + " of " + Format.cell(item.get("maxAttempts")));

@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 
 /** Reads one enqueue object of the HTTP API, collecting an error per invalid field. */
 final class EnqueueBody {
-  private static final Set<String> FIELDS = Set.of("payload", "key", "priority", "delay", "maxAttempts", "retry");
+  private static final Set<String> FIELDS = Set.of("payload", "key", "group", "priority", "delay", "maxAttempts", "retry");
   private static final Set<String> RETRY_FIELDS =
       Set.of("maxAttempts", "backoff", "initial", "multiplier", "maxInterval", "schedule", "jitter");
 
@@ -60,6 +60,7 @@ final class EnqueueBody {
     }
     EnqueueRequest.Builder b = EnqueueRequest.builder(payloadJson);
     field(node, prefix, "key", errors, v -> b.key(text(v)));
+    field(node, prefix, "group", errors, v -> b.group(text(v)));
     field(node, prefix, "priority", errors, v -> b.priority(integer(v)));
     field(node, prefix, "delay", errors, v -> b.delay(duration(v)));
     field(node, prefix, "maxAttempts", errors, v -> b.maxAttempts(attempts(v, limits)));

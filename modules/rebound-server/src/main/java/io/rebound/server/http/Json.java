@@ -39,6 +39,7 @@ final class Json {
     ObjectNode n = common(v.id(), v.queue(), v.key(), v.status(), v.priority(), v.attempts(), v.nextAttemptAt(),
         kind, kind == null ? null : v.lastError().message(), v.createdAt(), v.updatedAt());
     n.put("maxAttempts", v.maxAttempts());
+    n.put("group", v.group());
     if (payload) {
       n.set("payload", payload(v.payload()));
     }

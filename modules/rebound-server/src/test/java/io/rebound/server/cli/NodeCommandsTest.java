@@ -76,6 +76,23 @@ class NodeCommandsTest {
   }
 
   @Test
+  void enqueue_with_a_group_stores_it_and_status_shows_it_also_for_file_lines_without_their_own() throws IOException {
+    assertEquals(0, cli("enqueue", "work", "--payload", "{}", "--key", "grouped-1", "--group", "customer-42").code());
+    String id = ItemIds.forKey("work", "grouped-1");
+    assertEquals("customer-42", status(id).orElseThrow().group());
+    CliRun shown = cli("status", id);
+    assertTrue(shown.out().matches("(?s).*group\\s+customer-42.*"), shown.toString());
+
+    Path file = Files.writeString(dir.resolve("grouped.jsonl"), """
+        {"payload":{},"key":"grouped-2"}
+        {"payload":{},"key":"grouped-3","group":"own"}
+        """);
+    assertEquals(0, cli("enqueue", "work", "--file", file.toString(), "--group", "default-tenant").code());
+    assertEquals("default-tenant", status(ItemIds.forKey("work", "grouped-2")).orElseThrow().group());
+    assertEquals("own", status(ItemIds.forKey("work", "grouped-3")).orElseThrow().group());
+  }
+
+  @Test
   void enqueueingAnExistingKeyAgainShowsExisting() {
     assertEquals(0, cli("enqueue", "work", "--payload", "{}", "--key", "twice").code());
     CliRun again = cli("enqueue", "work", "--payload", "{}", "--key", "twice");

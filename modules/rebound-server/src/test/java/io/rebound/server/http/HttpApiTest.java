@@ -151,6 +151,20 @@ class HttpApiTest {
   }
 
   @Test
+  void an_item_carries_its_group_from_enqueue_to_its_json_and_a_bad_group_is_named() throws Exception {
+    JsonNode item = post("/v1/queues/work/items", "{\"payload\":{},\"group\":\"customer-42\",\"delay\":\"1h\"}").json();
+    assertEquals("customer-42", item.get("group").asText());
+    assertEquals("customer-42", get("/v1/items/" + item.get("id").asText()).json().get("group").asText());
+    assertTrue(post("/v1/queues/work/items", "{\"payload\":{},\"delay\":\"1h\"}").json().get("group").isNull());
+    String batchId = post("/v1/queues/work/items/batch", "{\"items\":[{\"payload\":{},\"group\":\"t-1\",\"delay\":\"1h\"}]}")
+        .json().get("results").get(0).get("id").asText();
+    assertEquals("t-1", get("/v1/items/" + batchId).json().get("group").asText());
+    Answer bad = post("/v1/queues/work/items", "{\"payload\":{},\"group\":\"\"}");
+    assertProblem(bad, 400);
+    assertTrue(bad.json().get("errors").has("group"), bad.json().toString());
+  }
+
+  @Test
   void batchAnswersOneResultPerItemInOrder() throws Exception {
     post("/v1/queues/work/items", "{\"key\":\"b-existing\",\"payload\":{}}");
     Answer a = post("/v1/queues/work/items/batch",
