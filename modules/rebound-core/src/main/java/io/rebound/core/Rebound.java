@@ -32,6 +32,9 @@ import io.rebound.core.item.PolicyData;
 import io.rebound.core.metrics.MetricsSettings;
 import io.rebound.core.metrics.QueueControl;
 import io.rebound.core.metrics.ReboundMetrics;
+import io.rebound.core.outbox.OutboxRelay;
+import io.rebound.core.outbox.OutboxSchema;
+import io.rebound.core.outbox.OutboxSettings;
 import io.rebound.core.storage.Schema;
 import io.rebound.core.tools.MissingMetadata;
 import io.rebound.core.tools.ProbeTypes;
@@ -149,6 +152,7 @@ public final class Rebound implements AutoCloseable {
     ReboundSettings settings = ReboundSettings.from(resolved);
     IndexSettings indexSettings = IndexSettings.from(resolved);
     WakeSettings wake = WakeSettings.from(resolved);
+    OutboxSettings outbox = OutboxSettings.from(resolved);
     Map<String, JobHandler> resolvedHandlers = types.resolve(handlers, settings.handlers());
     Database database = Database.of(settings, resolved);
     database.ensureJournal();
@@ -157,7 +161,7 @@ public final class Rebound implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME,
         database.pekkoConfig().withFallback(encryption).withFallback(resolved));
     try {
-      return boot(system, settings, indexSettings, wake, resolvedHandlers, database);
+      return boot(system, settings, indexSettings, wake, outbox, resolvedHandlers, database);
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
@@ -197,6 +201,10 @@ public final class Rebound implements AutoCloseable {
     // Under the schema lock: CREATE TABLE IF NOT EXISTS still races on PostgreSQL when nodes start together.
     try (Schema.Lock lock = database.lock()) {
       IndexProjection.createTables(system, indexDb, queueTools).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      indexDb.run(c -> {
+        OutboxSchema.ensure(c);
+        return null;
+      }).toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("cannot create the index tables: " + e.getMessage(), e);
     }
@@ -221,7 +229,7 @@ public final class Rebound implements AutoCloseable {
   }
 
   private static Rebound boot(ActorSystem<Void> system, ReboundSettings settings, IndexSettings indexSettings, WakeSettings wake,
-      Map<String, JobHandler> handlers, Database database) {
+      OutboxSettings outbox, Map<String, JobHandler> handlers, Database database) {
     Cluster cluster = Cluster.get(system);
     CompletableFuture<Done> up = new CompletableFuture<>();
     org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(Done.getInstance()));
@@ -317,6 +325,10 @@ public final class Rebound implements AutoCloseable {
       org.apache.pekko.cluster.UniqueAddress self = cluster.selfMember().uniqueAddress();
       metrics.registerQueueBeans(settings.queues().keySet(), self.address() + "#" + self.longUid(), node.queueControl());
     }
+    if (outbox.enabled()) {
+      // Once the node takes enqueues: committed rows of rebound_outbox become items (one relay per cluster).
+      OutboxRelay.init(system, database.url(), database.user(), database.password(), outbox, node::enqueueAs, clock);
+    }
     return node;
   }
 
@@ -328,11 +340,15 @@ public final class Rebound implements AutoCloseable {
    * rebound.backpressure.max-enqueues-in-flight} enqueues in progress.
    */
   public CompletionStage<EnqueueResult> enqueue(String queue, EnqueueRequest request) {
+    return enqueueAs(request.key().map(k -> ItemIds.forKey(queue, k)).orElseGet(ItemIds::random), queue, request);
+  }
+
+  /** Enqueues as the item {@code id}: the outbox relay's ids come from its rows, so a repeat finds the item. */
+  private CompletionStage<EnqueueResult> enqueueAs(String id, String queue, EnqueueRequest request) {
     QueueSettings q = settings.queues().get(queue);
     if (q == null) {
       return CompletableFuture.failedFuture(new UnknownQueueException(queue));
     }
-    String id = request.key().map(k -> ItemIds.forKey(queue, k)).orElseGet(ItemIds::random);
     PolicyData policy = ownPolicy(q, request);
     Instant notBefore = request.delay().isZero() ? null : Instant.now().plus(request.delay());
     int inFlight = enqueuesInFlight.incrementAndGet();
