@@ -41,6 +41,7 @@ import io.rebound.core.tools.ProbeTypes;
 import io.rebound.core.tools.ToolHealth;
 import io.rebound.core.tools.ToolSupervisor;
 import io.rebound.core.tools.ToolView;
+import io.rebound.core.tracing.Traceparent;
 import io.rebound.core.wake.WakeSettings;
 import io.rebound.core.wake.Waker;
 import java.time.Clock;
@@ -340,11 +341,16 @@ public final class Rebound implements AutoCloseable {
    * rebound.backpressure.max-enqueues-in-flight} enqueues in progress.
    */
   public CompletionStage<EnqueueResult> enqueue(String queue, EnqueueRequest request) {
-    return enqueueAs(request.key().map(k -> ItemIds.forKey(queue, k)).orElseGet(ItemIds::random), queue, request);
+    // The caller's span, if an OpenTelemetry SDK traces it: the item's attempts join its trace.
+    return enqueueAs(request.key().map(k -> ItemIds.forKey(queue, k)).orElseGet(ItemIds::random), queue, request,
+        Traceparent.current());
   }
 
-  /** Enqueues as the item {@code id}: the outbox relay's ids come from its rows, so a repeat finds the item. */
-  private CompletionStage<EnqueueResult> enqueueAs(String id, String queue, EnqueueRequest request) {
+  /**
+   * Enqueues as the item {@code id}: the outbox relay's ids come from its rows, so a repeat finds
+   * the item; the trace context comes from the row too.
+   */
+  private CompletionStage<EnqueueResult> enqueueAs(String id, String queue, EnqueueRequest request, String traceparent) {
     QueueSettings q = settings.queues().get(queue);
     if (q == null) {
       return CompletableFuture.failedFuture(new UnknownQueueException(queue));
@@ -356,7 +362,7 @@ public final class Rebound implements AutoCloseable {
       enqueuesInFlight.decrementAndGet();
       return CompletableFuture.failedFuture(new OverloadedException(inFlight - 1, Duration.ofSeconds(1)));
     }
-    return ask(id, r -> new ItemEntity.Enqueue(queue, request.key().orElse(null), request.payload(), request.priority(), notBefore, policy, r))
+    return ask(id, r -> new ItemEntity.Enqueue(queue, request.key().orElse(null), request.payload(), request.priority(), notBefore, policy, r, traceparent))
         .whenCompleteAsync((reply, error) -> enqueuesInFlight.decrementAndGet(), ec)
         .thenApplyAsync(reply -> {
           if (reply instanceof ItemEntity.Accepted a) {

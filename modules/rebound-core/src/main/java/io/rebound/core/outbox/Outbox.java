@@ -1,6 +1,7 @@
 package io.rebound.core.outbox;
 
 import io.rebound.core.EnqueueRequest;
+import io.rebound.core.tracing.Traceparent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -54,7 +55,8 @@ public final class Outbox {
       } else {
         st.setNull(6, Types.INTEGER);
       }
-      st.setString(7, null);
+      // The caller's span, if an OpenTelemetry SDK traces it: the item's attempts join its trace.
+      st.setString(7, Traceparent.current());
       st.executeUpdate();
       try (ResultSet keys = st.getGeneratedKeys()) {
         if (!keys.next()) {

@@ -34,7 +34,7 @@ public final class OutboxRelay extends AbstractBehavior<OutboxRelay.Command> {
   /** Creates (or finds) the item of a row: the node's enqueue, with the item id the row decides. */
   @FunctionalInterface
   public interface Enqueuer {
-    CompletionStage<?> enqueue(String itemId, String queue, EnqueueRequest request);
+    CompletionStage<?> enqueue(String itemId, String queue, EnqueueRequest request, String traceparent);
   }
 
   public sealed interface Command {}

@@ -97,7 +97,7 @@ final class RelayPass {
     }
     CompletionStage<?> stage;
     try {
-      stage = enqueuer.enqueue(row.itemId(), row.queue(), request);
+      stage = enqueuer.enqueue(row.itemId(), row.queue(), request, row.traceparent());
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
     }
