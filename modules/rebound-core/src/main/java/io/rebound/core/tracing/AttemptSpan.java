@@ -1,6 +1,7 @@
 package io.rebound.core.tracing;
 
 import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -52,7 +53,7 @@ public final class AttemptSpan {
    * @param traceparent the item's, from its enqueue, or null
    */
   public static AttemptSpan start(String traceparent, String queue, String itemId, int attempt, int execution) {
-    Tracer tracer = GlobalOpenTelemetry.getTracer(INSTRUMENTATION);
+    Tracer tracer = openTelemetry().getTracer(INSTRUMENTATION);
     SpanContext enqueuing = Traceparent.parse(traceparent);
     SpanBuilder b = tracer.spanBuilder(NAME)
         .setSpanKind(SpanKind.CONSUMER)
@@ -73,6 +74,20 @@ public final class AttemptSpan {
       b.setNoParent().addLink(enqueuing, Attributes.empty());
     }
     return new AttemptSpan(b.startSpan());
+  }
+
+  /** Whether GlobalOpenTelemetry may autoconfigure itself on first use (the SDK's own switch). */
+  private static final boolean AUTOCONFIGURE = Boolean.parseBoolean(System.getProperty("otel.java.global-autoconfigure.enabled",
+      System.getenv().getOrDefault("OTEL_JAVA_GLOBAL_AUTOCONFIGURE_ENABLED", "false")));
+
+  /**
+   * The application's registered OpenTelemetry, or the no-op. {@code GlobalOpenTelemetry.get()}
+   * with nothing registered would register the no-op for good, and the application's own
+   * registration, should it come after an attempt, would then fail: so it is called only when
+   * something is registered, or when the application asked for autoconfiguration on first use.
+   */
+  static OpenTelemetry openTelemetry() {
+    return GlobalOpenTelemetry.isSet() || AUTOCONFIGURE ? GlobalOpenTelemetry.get() : OpenTelemetry.noop();
   }
 
   /** Runs the handler's call with this span current (on the handler's thread). */

@@ -36,6 +36,8 @@ class TraceparentTest {
     AttemptSpan span = AttemptSpan.start(HEADER, "q", "id", 1, 1);
     assertEquals(HEADER, span.around(Traceparent::current), "the no-op span still carries its parent's context");
     span.end(null, null, null, false);
+    // Nor did it register the no-op for good: an application may still register its SDK later.
+    assertFalse(GlobalOpenTelemetry.isSet());
     GlobalOpenTelemetry.resetForTest();
   }
 }
