@@ -32,6 +32,7 @@ import io.rebound.core.item.PolicyData;
 import io.rebound.core.metrics.MetricsSettings;
 import io.rebound.core.metrics.QueueControl;
 import io.rebound.core.metrics.ReboundMetrics;
+import io.rebound.core.outbox.OutboxMeters;
 import io.rebound.core.outbox.OutboxRelay;
 import io.rebound.core.outbox.OutboxSchema;
 import io.rebound.core.outbox.OutboxSettings;
@@ -328,7 +329,8 @@ public final class Rebound implements AutoCloseable {
     }
     if (outbox.enabled()) {
       // Once the node takes enqueues: committed rows of rebound_outbox become items (one relay per cluster).
-      OutboxRelay.init(system, database.url(), database.user(), database.password(), outbox, node::enqueueAs, clock);
+      OutboxRelay.init(system, database.url(), database.user(), database.password(), outbox, node::enqueueAs, clock,
+          new OutboxMeters(metrics.registry()));
     }
     return node;
   }

@@ -45,18 +45,18 @@ public final class OutboxRelay extends AbstractBehavior<OutboxRelay.Command> {
 
   /** Starts the relay as a one-instance sharded daemon process. */
   public static void init(ActorSystem<?> system, String url, String user, String password, OutboxSettings settings,
-      Enqueuer enqueuer, Clock clock) {
+      Enqueuer enqueuer, Clock clock, OutboxMeters meters) {
     ShardedDaemonProcess.get(system).init(
-        Command.class, NAME, 1, i -> create(url, user, password, settings, enqueuer, clock),
+        Command.class, NAME, 1, i -> create(url, user, password, settings, enqueuer, clock, meters),
         ShardedDaemonProcessSettings.create(system), Optional.empty());
   }
 
   static Behavior<Command> create(String url, String user, String password, OutboxSettings settings,
-      Enqueuer enqueuer, Clock clock) {
+      Enqueuer enqueuer, Clock clock, OutboxMeters meters) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       Executor blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
       IndexDatabase db = new IndexDatabase(url, user, password, 1, blocking, "rebound-outbox");
-      return new OutboxRelay(ctx, timers, db, new RelayPass(db, enqueuer, clock, settings.batchSize()), settings);
+      return new OutboxRelay(ctx, timers, db, new RelayPass(db, enqueuer, clock, settings.batchSize()), settings, meters, clock);
     }));
   }
 
@@ -64,13 +64,17 @@ public final class OutboxRelay extends AbstractBehavior<OutboxRelay.Command> {
   private final IndexDatabase db;
   private final RelayPass pass;
   private final OutboxSettings settings;
+  private final OutboxMeters meters;
+  private final Clock clock;
   private boolean running;
   /** Whether the last pass failed: its error is logged once, and the recovery too. */
   private boolean failing;
 
   private OutboxRelay(ActorContext<Command> ctx, TimerScheduler<Command> timers, IndexDatabase db, RelayPass pass,
-      OutboxSettings settings) {
+      OutboxSettings settings, OutboxMeters meters, Clock clock) {
     super(ctx);
+    this.meters = meters;
+    this.clock = clock;
     this.timers = timers;
     this.db = db;
     this.pass = pass;
@@ -114,6 +118,7 @@ public final class OutboxRelay extends AbstractBehavior<OutboxRelay.Command> {
       failing = false;
     }
     RelayPass.Result r = p.result();
+    meters.passed(r, clock.instant());
     if (r.bad() > 0) {
       getContext().getLog().warn("Outbox relay: {} rows can never become items and stay in rebound_outbox with their error, e.g. {}",
           r.bad(), r.firstError());

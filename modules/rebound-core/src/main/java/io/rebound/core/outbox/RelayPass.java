@@ -5,6 +5,7 @@ import io.rebound.core.OverloadedException;
 import io.rebound.core.UnknownQueueException;
 import io.rebound.core.index.IndexDatabase;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,8 +22,11 @@ import java.util.concurrent.CompletionStage;
  * row, so a repeat reaches the item it already made.
  */
 final class RelayPass {
-  /** What a pass did: rows read, relayed (deleted), marked bad, left for later (and of those, refused as overloaded). */
-  record Result(int read, int relayed, int bad, int kept, int overloaded, String firstError) {}
+  /**
+   * What a pass did: rows read, relayed (deleted), marked bad, left for later (and of those,
+   * refused as overloaded), the first error, and the creation time of the oldest row read (null when none).
+   */
+  record Result(int read, int relayed, int bad, int kept, int overloaded, String firstError, Instant oldest) {}
 
   private enum Fate { RELAYED, BAD, KEPT, OVERLOADED }
 
@@ -46,7 +50,7 @@ final class RelayPass {
 
   private CompletionStage<Result> relay(List<OutboxRow> rows) {
     if (rows.isEmpty()) {
-      return CompletableFuture.completedFuture(new Result(0, 0, 0, 0, 0, null));
+      return CompletableFuture.completedFuture(new Result(0, 0, 0, 0, 0, null, null));
     }
     // In id order; the enqueues run together (one at a time would cap the relay at one
     // round trip per row), so items of one pass start in about the order of their rows.
@@ -83,7 +87,8 @@ final class RelayPass {
           OutboxRows.markBad(c, b.getKey(), b.getValue());
         }
         OutboxRows.delete(c, relayed);
-        return new Result(rows.size(), relayed.size(), bad.size(), keptRows, overloadedRows, error);
+        Instant oldest = rows.stream().map(OutboxRow::createdAt).min(Instant::compareTo).orElse(null);
+        return new Result(rows.size(), relayed.size(), bad.size(), keptRows, overloadedRows, error, oldest);
       });
     });
   }

@@ -162,6 +162,25 @@ abstract class OutboxRelayContract {
   }
 
   @Test
+  void the_relay_counts_the_rows_it_relayed_and_those_it_could_not() throws Exception {
+    double relayed = rows("relayed");
+    double bad = rows("bad");
+    try (Connection c = db.connect(); Statement st = c.createStatement()) {
+      st.executeUpdate("INSERT INTO rebound_outbox (queue, payload) VALUES ('no-such-queue', '{}')");
+      st.executeUpdate("INSERT INTO rebound_outbox (queue, payload) VALUES ('mail', '{\"m\":\"counted\"}')");
+    }
+    eventually().until(() -> rows("relayed") >= relayed + 1 && rows("bad") >= bad + 1);
+    assertTrue(node.metrics().scrape().contains("rebound_outbox_lag_seconds"));
+    try (Connection c = db.connect(); Statement st = c.createStatement()) {
+      st.executeUpdate("DELETE FROM rebound_outbox WHERE error IS NOT NULL");
+    }
+  }
+
+  private double rows(String outcome) {
+    return node.metrics().registry().get("rebound.outbox.rows").tag("outcome", outcome).counter().count();
+  }
+
+  @Test
   void the_java_helper_refuses_what_a_row_cannot_carry() throws Exception {
     try (Connection c = db.connect()) {
       EnqueueRequest withPolicy = EnqueueRequest.builder("{}").retryPolicy(RetryPolicy.defaults()).build();
