@@ -278,7 +278,8 @@ async function refresh() {
       await loadItem(id);
     } else {
       await loadQueues();
-      await Promise.all([loadMetrics(), loadAlerts(), loadDeadLetters(), loadTools()]);
+      fillReplayQueues();
+      await Promise.all([loadMetrics(), loadAlerts(), loadDeadLetters(), loadTools(), loadRebuild().catch(() => {})]);
     }
     setStatus('updated ' + new Date().toLocaleTimeString());
   } catch (e) {
@@ -286,6 +287,70 @@ async function refresh() {
   } finally {
     refreshing = false;
   }
+}
+
+// ---- index rebuild progress (rebound index rebuild; docs/OPERATIONS.md) ----------------------
+
+async function loadRebuild() {
+  const s = await api('GET', '/v1/index/rebuild');
+  let text = '';
+  if (s.state === 'RUNNING') text = 'Index rebuild on ' + s.node + ': ' + s.items + ' of about ' + s.estimate + ' items folded.';
+  else if (s.state === 'SWAPPING') text = 'Index rebuild: swapping the rebuilt index in.';
+  else if (s.state === 'DONE') text = 'Index last rebuilt ' + ago(s.finishedAt) + ' (' + s.items + ' items).';
+  else if (s.state === 'FAILED') text = 'The index rebuild of ' + ago(s.startedAt) + ' failed: ' + s.error;
+  $('#rebuild').textContent = text;
+}
+
+// ---- what-if replay (run on demand, not refreshed: it reads the journal) ----------------------
+
+function fillReplayQueues() {
+  const select = $('#replay-queue');
+  if (select.options.length === queueNames.length) return;
+  select.replaceChildren(...queueNames.map((n) => el('option', {}, n)));
+}
+
+$('#replay-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  $('#replay-error').hidden = true;
+  let retry;
+  try {
+    retry = JSON.parse($('#replay-retry').value);
+  } catch (err) {
+    $('#replay-error').textContent = 'Retry is not valid JSON';
+    $('#replay-error').hidden = false;
+    return;
+  }
+  try {
+    const q = $('#replay-queue').value;
+    const r = await api('POST', '/v1/queues/' + encodeURIComponent(q) + '/replay', { since: $('#replay-since').value.trim(), retry });
+    const secs = (iso) => (iso ? parseIsoSeconds(iso) : null);
+    const rows = [
+      ['items', r.items, r.items],
+      ['succeeded', r.recorded.SUCCEEDED, r.replayed.SUCCEEDED],
+      ['dead-lettered', r.recorded.DEAD_LETTERED, r.replayed.DEAD_LETTERED],
+      ['cancelled', r.recorded.CANCELLED, r.replayed.CANCELLED],
+      ['open / unknown', r.recorded.OPEN, r.replayed.UNKNOWN],
+      ['attempts', r.attempts.recorded, r.attempts.replayed],
+      ['time to success p50', duration(secs(r.timeToSuccess.recorded.p50)), duration(secs(r.timeToSuccess.replayed.p50))],
+      ['time to success p99', duration(secs(r.timeToSuccess.recorded.p99)), duration(secs(r.timeToSuccess.replayed.p99))],
+    ];
+    $('#replay tbody').replaceChildren(...rows.map(([name, rec, rep]) => el('tr', { 'data-testid': 'replay-' + name.replace(/[^a-z]+/g, '-') },
+      el('th', {}, name), num(rec), num(rep))));
+    $('#replay').hidden = false;
+    $('#replay-changed').replaceChildren(
+      el('li', {}, r.changed.total + ' items would end otherwise' + (r.changed.total > r.changed.items.length ? ' (first ' + r.changed.items.length + ' listed)' : '')),
+      ...r.changed.items.map((c) => el('li', {}, el('a', { href: '#/items/' + c.id }, c.id), ' ' + c.recorded + ' → ' + c.replayed)));
+  } catch (err) {
+    $('#replay-error').textContent = err.message;
+    $('#replay-error').hidden = false;
+  }
+});
+
+/** PT1M14.5S → 74.5 */
+function parseIsoSeconds(iso) {
+  const m = iso.match(/^PT(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?$/);
+  if (!m) return null;
+  return (+(m[1] || 0)) * 3600 + (+(m[2] || 0)) * 60 + (+(m[3] || 0));
 }
 
 window.addEventListener('hashchange', refresh);

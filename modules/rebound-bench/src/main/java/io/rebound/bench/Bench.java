@@ -120,6 +120,9 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--peer-polling-interval", defaultValue = "PT1S", description = "With --peer: db-scheduler's polling interval, ISO-8601 (default: ${DEFAULT-VALUE}).")
   java.time.Duration peerPollingInterval;
 
+  @Option(names = "--sql-stats", description = "On H2: after each run, print the statements that took the most database time (H2's QUERY_STATISTICS).")
+  boolean sqlStats;
+
   /** Set in the child JVMs of --peer: print a RunResult line after each run, for the parent to read. */
   @Option(names = "--emit-results", hidden = true)
   boolean emitResults;
@@ -275,6 +278,12 @@ public final class Bench implements Callable<Integer> {
       config = ConfigFactory.parseString("rebound.database { url = \"" + databaseUrl + "\", user = \"" + databaseUser + "\" }")
           .withFallback(config);
     }
+    String statsUrl = null;
+    if (sqlStats && databaseUrl == null) {
+      statsUrl = io.rebound.core.config.ReboundSettings.from(config.withFallback(ConfigFactory.load())).effectiveDatabaseUrl()
+          + ";QUERY_STATISTICS=TRUE;QUERY_STATISTICS_MAX_ENTRIES=500";
+      config = ConfigFactory.parseString("rebound.database.url = \"" + statsUrl + "\"").withFallback(config);
+    }
 
     System.gc();
     heap.reset();
@@ -377,6 +386,9 @@ public final class Bench implements Callable<Integer> {
           Thread.sleep(20);
         }
         r.indexLagMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1);
+      }
+      if (statsUrl != null) {
+        SqlStats.print(statsUrl, System.out);
       }
     } finally {
       cluster.close();

@@ -296,7 +296,7 @@ public final class Rebound implements AutoCloseable {
     system.scheduler().scheduleWithFixedDelay(sampleEvery, sampleEvery, () -> alerts.sample(metrics.latest().queues().entrySet().stream()
         .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().depth()))), system.executionContext());
     ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
-        indexSettings.tagSlices(), wake.horizon()));
+        indexSettings.tagSlices(), wake.horizon(), system.settings().config().getBoolean("rebound.first-attempt-in-enqueue")));
     // Items that left memory come back through the waker when the index shows them due.
     Waker.init(system, indexDb, settings.queues().keySet(), wake, clock);
 
@@ -401,6 +401,30 @@ public final class Rebound implements AutoCloseable {
         }, ec);
   }
 
+  /**
+   * The item as it was at {@code at}, folded from its journal by the entity's own event handler,
+   * with its history up to then; read from the journal, the item is not woken.
+   */
+  public CompletionStage<io.rebound.core.item.StateAt.Past> historyAt(String id, Instant at) {
+    if (!ItemIds.isValid(id)) {
+      return CompletableFuture.failedFuture(new ItemNotFoundException(id));
+    }
+    JdbcReadJournal journal = PersistenceQuery.get(Adapter.toClassic(system))
+        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    return journal.currentEventsByPersistenceId(ItemEntity.persistenceId(id).id(), 0L, Long.MAX_VALUE)
+        .map(env -> new io.rebound.core.item.StateAt.Recorded(env.sequenceNr(), (ItemEntity.Event) env.event()))
+        .runWith(Sink.seq(), system)
+        .thenApplyAsync(events -> {
+          if (events.isEmpty()) {
+            throw new ItemNotFoundException(id);
+          }
+          return io.rebound.core.item.StateAt.past(id, events, at, queue -> {
+            QueueSettings q = settings.queues().get(queue);
+            return q != null ? q.retryPolicy() : io.rebound.api.RetryPolicy.defaults();
+          });
+        }, ec);
+  }
+
   /** Cancels a PENDING, WAITING, PARKED or RUNNING item (a running handler finishes unheeded). */
   public CompletionStage<ItemView> cancel(String id, String reason) {
     return change(id, "cancel", r -> new ItemEntity.Cancel(reason, r));
@@ -416,6 +440,34 @@ public final class Rebound implements AutoCloseable {
   }
 
   // ---- read side --------------------------------------------------------------------------
+
+  /**
+   * Starts rebuilding the index from the journal beside the live one, then swaps it in (see
+   * {@link io.rebound.core.index.IndexRebuild}); fails with its AlreadyRunningException while
+   * another rebuild runs anywhere in the cluster.
+   */
+  public CompletionStage<io.rebound.core.index.IndexRebuild.Status> rebuildIndex() {
+    return indexRebuild().start().thenApplyAsync(s -> s, ec);
+  }
+
+  /** The running or last index rebuild. */
+  public CompletionStage<io.rebound.core.index.IndexRebuild.Status> indexRebuildStatus() {
+    return indexRebuild().status().thenApplyAsync(s -> s, ec);
+  }
+
+  private io.rebound.core.index.IndexRebuild indexRebuild() {
+    return new io.rebound.core.index.IndexRebuild(system, index.database(), indexSettings.tagSlices(),
+        Cluster.get(system).selfMember().address().toString(), java.time.Clock.systemUTC());
+  }
+
+  /**
+   * What another retry policy would have done with a queue's recent items: read from the index
+   * and the journal only, never by waking items (docs/REPLAY.md).
+   */
+  public CompletionStage<io.rebound.core.replay.ReplayReport> replay(io.rebound.core.replay.ReplayRequest request) {
+    requireQueue(request.queue());
+    return new io.rebound.core.replay.QueueReplay(system, index.database()).run(request).thenApplyAsync(r -> r, ec);
+  }
 
   /** Lists, counts and dead-letter queries over the index table (it may lag the items by a moment). */
   public ItemIndex index() {

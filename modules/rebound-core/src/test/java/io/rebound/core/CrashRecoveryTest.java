@@ -45,9 +45,12 @@ class CrashRecoveryTest {
         finished.incrementAndGet();
       }
     });
+    // All in flight at once, so that a slow machine still crashes the node with work left.
+    List<java.util.concurrent.CompletionStage<EnqueueResult>> enqueued = new ArrayList<>();
     for (int i = 0; i < ITEMS; i++) {
-      ids.add(await(first.enqueue("work", EnqueueRequest.builder("{\"ms\":150}").key("item-" + i).build())).item().id());
+      enqueued.add(first.enqueue("work", EnqueueRequest.builder("{\"ms\":150}").key("item-" + i).build()));
     }
+    enqueued.forEach(e -> ids.add(await(e).item().id()));
     // Crash part-way: some items done, 8 mid-attempt, the rest pending.
     while (finished.get() < 40) {
       Thread.sleep(20);

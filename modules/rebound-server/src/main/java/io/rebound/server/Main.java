@@ -29,7 +29,9 @@ import picocli.CommandLine.Command;
         io.rebound.server.cli.ToolsCommand.class,
         io.rebound.server.cli.LsCommand.class,
         io.rebound.server.cli.StatsCommand.class,
-        io.rebound.server.cli.DlqCommand.class})
+        io.rebound.server.cli.DlqCommand.class,
+        io.rebound.server.cli.ReplayCommand.class,
+        io.rebound.server.cli.IndexCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -35,6 +35,14 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   public record Request(String itemId, String queue, int priority, long order, ActorRef<Answer> replyTo, ActorRef<?> owner)
       implements Command {}
 
+  /**
+   * Asks for a permit only if one is free right now with nobody of its queue waiting: answered
+   * {@link Granted} (the permit is out, as for a {@link Request}) or {@link Busy} (nothing kept).
+   * A new item asks this before its first write, so that its first attempt can start in the same
+   * write as its enqueue.
+   */
+  public record TryRequest(Request request) implements Command {}
+
   /** Gives a permit back (the attempt ended), or withdraws a request not yet granted. */
   public record Release(String itemId) implements Command {}
 
@@ -61,6 +69,9 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
    * index when permits are free. A better request may also push the worst waiting one out.
    */
   public record Deferred(String itemId) implements Answer {}
+
+  /** The answer to a {@link TryRequest} that found no permit free, or others waiting before it. */
+  public record Busy(String itemId) implements Answer {}
 
   public record Drained() {}
 
@@ -135,6 +146,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Request.class, this::onRequest)
+        .onMessage(TryRequest.class, this::onTryRequest)
         .onMessage(Release.class, r -> forget(r.itemId()))
         .onMessage(OwnerStopped.class, this::onOwnerStopped)
         .onMessage(Pause.class, p -> setPaused(p.queue(), true))
@@ -180,6 +192,23 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
       }
     }
     grant();
+    return this;
+  }
+
+  private Behavior<Command> onTryRequest(TryRequest t) {
+    Request r = t.request();
+    Lane lane = lanes.get(r.queue());
+    boolean free = lane != null && !draining && !lane.paused && lane.waiting.isEmpty() && lane.deferred.isEmpty() && lane.waking.isEmpty()
+        && lane.running < lane.limit
+        && runningById.size() < globalLimit && !runningById.containsKey(r.itemId()) && !waitingById.containsKey(r.itemId());
+    if (!free) {
+      r.replyTo().tell(new Busy(r.itemId()));
+      return this;
+    }
+    getContext().watchWith(r.owner(), new OwnerStopped(r.itemId(), r.owner()));
+    runningById.put(r.itemId(), r);
+    lane.running++;
+    r.replyTo().tell(new Granted(r.itemId()));
     return this;
   }
 

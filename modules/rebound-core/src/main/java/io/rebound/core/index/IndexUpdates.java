@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class IndexUpdates {
   private static final Logger LOG = LoggerFactory.getLogger(IndexUpdates.class);
   static final int MAX_ERROR = 1000;
-  private static final List<String> ALL_COLUMNS = List.of(
+  static final List<String> ALL_COLUMNS = List.of(
       "queue", "item_key", "status", "priority", "attempts", "next_attempt_at", "last_error_kind", "last_error",
       "created_at", "updated_at", "wake_at");
 
@@ -40,6 +40,9 @@ public final class IndexUpdates {
 
   private final Map<String, Change> changes = new LinkedHashMap<>();
   private final boolean redactErrors;
+  /** The tables written: the live ones, or a rebuild's fresh ones (IndexRebuild). */
+  private final String itemTable;
+  private final String parkedTable;
 
   IndexUpdates() {
     this(false);
@@ -50,7 +53,13 @@ public final class IndexUpdates {
    *     messages may quote the payload (the kind is still stored, the item has the message)
    */
   IndexUpdates(boolean redactErrors) {
+    this(redactErrors, "rebound_item", "rebound_parked");
+  }
+
+  IndexUpdates(boolean redactErrors, String itemTable, String parkedTable) {
     this.redactErrors = redactErrors;
+    this.itemTable = itemTable;
+    this.parkedTable = parkedTable;
   }
 
   /** Adds one event of the item with this id. */
@@ -84,31 +93,32 @@ public final class IndexUpdates {
   void write(Connection c) throws SQLException {
     for (Map.Entry<String, Change> e : changes.entrySet()) {
       Change change = e.getValue();
-      int updated = update(c, e.getKey(), change.columns);
+      int updated = update(c, itemTable, e.getKey(), change.columns);
       if (updated == 0) {
         if (change.whole) {
-          insert(c, e.getKey(), change.columns);
+          insert(c, itemTable, e.getKey(), change.columns);
         } else {
           // Events written before the index existed, or after its row was purged: nothing to update.
           LOG.debug("No index row for item {}; skipping {}", e.getKey(), change.columns.keySet());
         }
       }
       if (change.parkedOn != null) {
-        parked(c, e.getKey(), change.parkedOn, change.parkedAt);
+        parked(c, itemTable, parkedTable, e.getKey(), change.parkedOn, change.parkedAt);
       }
     }
     changes.clear();
   }
 
-  private static void parked(Connection c, String id, List<String> tools, Instant parkedAt) throws SQLException {
-    try (PreparedStatement st = c.prepareStatement("DELETE FROM rebound_parked WHERE id = ?")) {
+  private static void parked(Connection c, String itemTable, String parkedTable, String id, List<String> tools, Instant parkedAt)
+      throws SQLException {
+    try (PreparedStatement st = c.prepareStatement("DELETE FROM " + parkedTable + " WHERE id = ?")) {
       st.setString(1, id);
       st.executeUpdate();
     }
     for (String tool : tools) {
       // The priority comes from the item's row, written just before.
       try (PreparedStatement st = c.prepareStatement(
-          "INSERT INTO rebound_parked (tool, id, priority, parked_at) SELECT ?, id, priority, ? FROM rebound_item WHERE id = ?")) {
+          "INSERT INTO " + parkedTable + " (tool, id, priority, parked_at) SELECT ?, id, priority, ? FROM " + itemTable + " WHERE id = ?")) {
         st.setString(1, (String) storable(tool));
         st.setObject(2, time(parkedAt));
         st.setString(3, id);
@@ -177,9 +187,9 @@ public final class IndexUpdates {
     m.put("wake_at", null);
   }
 
-  private static int update(Connection c, String id, Map<String, Object> columns) throws SQLException {
+  private static int update(Connection c, String table, String id, Map<String, Object> columns) throws SQLException {
     List<String> names = new ArrayList<>(columns.keySet());
-    String sql = "UPDATE rebound_item SET " + String.join(" = ?, ", names) + " = ? WHERE id = ?";
+    String sql = "UPDATE " + table + " SET " + String.join(" = ?, ", names) + " = ? WHERE id = ?";
     try (PreparedStatement st = c.prepareStatement(sql)) {
       int i = 1;
       for (String name : names) {
@@ -190,8 +200,8 @@ public final class IndexUpdates {
     }
   }
 
-  private static void insert(Connection c, String id, Map<String, Object> columns) throws SQLException {
-    String sql = "INSERT INTO rebound_item (id, " + String.join(", ", ALL_COLUMNS) + ") VALUES (?"
+  private static void insert(Connection c, String table, String id, Map<String, Object> columns) throws SQLException {
+    String sql = "INSERT INTO " + table + " (id, " + String.join(", ", ALL_COLUMNS) + ") VALUES (?"
         + ", ?".repeat(ALL_COLUMNS.size()) + ")";
     try (PreparedStatement st = c.prepareStatement(sql)) {
       st.setString(1, id);

@@ -34,6 +34,11 @@ public final class ItemIndex {
     this.db = db;
   }
 
+  /** The read side's connections, for readers of the index outside this package (the what-if replay). */
+  public IndexDatabase database() {
+    return db;
+  }
+
   /** One row of the index. */
   public record Row(
       String id,

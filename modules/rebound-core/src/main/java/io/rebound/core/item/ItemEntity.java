@@ -104,6 +104,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   /** The dispatcher's waiting line for the queue is full (internal): leave memory until woken. */
   public record PermitDeferred() implements Command {}
 
+  /** No permit was free for a new item's first attempt at once (internal): it is enqueued to wait for one. */
+  public record PermitBusy() implements Command {}
+
   /** How an execution ended (internal); {@code kind} is null on success. */
   public record AttemptCompleted(
       int execution, ErrorKind kind, String message, String stackTrace, Duration retryAfter, List<String> tools)
@@ -329,6 +332,11 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private boolean holdingPermit;
   /** Not persisted: the state this incarnation had when it asked its shard to passivate it, or null. */
   private State passivatedIn;
+  /**
+   * Not persisted: a new item's enqueue waiting for the dispatcher's answer to a {@link
+   * Dispatcher.TryRequest}, or null. Other commands wait (stashed) until it is written.
+   */
+  private Enqueue enqueueing;
   /** Not persisted: a waker waiting to hear what this item did, or null. */
   private ActorRef<Woken> waker;
   /**
@@ -354,7 +362,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     this.shard = shard;
     this.rt = rt;
     this.grants = ctx.messageAdapter(Dispatcher.Answer.class,
-        a -> a instanceof Dispatcher.Granted ? new PermitGranted() : new PermitDeferred());
+        a -> a instanceof Dispatcher.Granted ? new PermitGranted()
+            : a instanceof Dispatcher.Busy ? new PermitBusy() : new PermitDeferred());
     this.tags = Set.of(ItemTags.tagFor(id, rt.tagSlices()));
   }
 
@@ -387,7 +396,13 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder()
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder.forState(s -> enqueueing != null)
+        .onCommand(PermitGranted.class, this::onFirstPermitGranted)
+        .onCommand(PermitBusy.class, (s, c) -> enqueueAlone(s))
+        .onCommand(PermitDeferred.class, (s, c) -> enqueueAlone(s))
+        .onAnyCommand((s, c) -> Effect().stash());
+    builder
         .forAnyState()
         .onCommand(Enqueue.class, this::onEnqueue)
         .onCommand(GetItem.class, this::onGet)
@@ -404,8 +419,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
         .onCommand(Idle.class, this::onIdle)
         .onCommand(Stop.class, this::onStop)
         .onCommand(Wake.class, this::onWake)
-        .onCommand(HandlerGraceOver.class, this::onHandlerGraceOver)
-        .build();
+        .onCommand(HandlerGraceOver.class, this::onHandlerGraceOver);
+    // The builders are tried in order: while an enqueue waits for its permit answer, the first.
+    return builder.build();
   }
 
   // ---- command handlers -------------------------------------------------------------------
@@ -417,10 +433,59 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     timers.cancel(IDLE_TIMER);
     Instant now = now();
     Instant notBefore = c.notBefore() != null && c.notBefore().isAfter(now) ? c.notBefore() : null;
+    if (rt.firstAttemptInEnqueue() && notBefore == null && rt.queues().containsKey(c.queue()) && rt.handlers().containsKey(c.queue())) {
+      // Due at once: if a permit is free now, the first attempt starts in the enqueue's own write
+      // (one journal write and one index change fewer per item, and no round trip before it runs).
+      enqueueing = c;
+      long order = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+      rt.dispatcher().tell(new Dispatcher.TryRequest(new Dispatcher.Request(id, c.queue(), c.priority(), order, grants, ctx.getSelf())));
+      return Effect().noReply();
+    }
     return Effect()
-        .persist(new Enqueued(id, c.queue(), c.key(), c.payload(), c.priority(), now, notBefore, c.policy(), c.traceparent()))
+        .persist(enqueued(c, now, notBefore))
         .thenRun(this::changed)
         .thenReply(c.replyTo(), ns -> new Accepted(view(ns), true));
+  }
+
+  private Enqueued enqueued(Enqueue c, Instant now, Instant notBefore) {
+    return new Enqueued(id, c.queue(), c.key(), c.payload(), c.priority(), now, notBefore, c.policy(), c.traceparent());
+  }
+
+  /** The permit for a new item's first attempt: enqueue and start it in one write. */
+  private ReplyEffect<Event, State> onFirstPermitGranted(State s, PermitGranted c) {
+    Enqueue e = enqueueing;
+    enqueueing = null;
+    Instant now = now();
+    Enqueued created = enqueued(e, now, null);
+    State pending = s.apply(created);
+    if (!rt.toolHealth().down(rt.queues().get(e.queue()).tools()).isEmpty()) {
+      // A tool is down: enqueue alone; asking again for a permit parks it, as for any item.
+      release();
+      return enqueueAlone(s, e, now);
+    }
+    holdingPermit = true;
+    return Effect()
+        .persist(List.of(created, new AttemptStarted(1, 1, now)))
+        .thenRun(ns -> {
+          publish(pending);
+          startAttempt(ns);
+        })
+        .thenReply(e.replyTo(), ns -> new Accepted(view(ns), true))
+        .thenUnstashAll();
+  }
+
+  private ReplyEffect<Event, State> enqueueAlone(State s) {
+    Enqueue e = enqueueing;
+    enqueueing = null;
+    return enqueueAlone(s, e, now());
+  }
+
+  private ReplyEffect<Event, State> enqueueAlone(State s, Enqueue e, Instant now) {
+    return Effect()
+        .persist(enqueued(e, now, null))
+        .thenRun(this::changed)
+        .thenReply(e.replyTo(), ns -> new Accepted(view(ns), true))
+        .thenUnstashAll();
   }
 
   private ReplyEffect<Event, State> onGet(State s, GetItem c) {

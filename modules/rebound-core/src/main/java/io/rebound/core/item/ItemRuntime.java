@@ -26,7 +26,15 @@ public record ItemRuntime(
     ToolHealth toolHealth,
     ActorRef<ToolSupervisor.Command> toolSupervisor,
     int tagSlices,
-    Duration horizon) {
+    Duration horizon,
+    boolean firstAttemptInEnqueue) {
+
+  /** Without the first attempt in the enqueue's write: every item's first attempt asks for its permit after it is enqueued. */
+  public ItemRuntime(Map<String, QueueSettings> queues, Map<String, JobHandler> handlers, ActorRef<Dispatcher.Command> dispatcher,
+      Executor handlerExecutor, Clock clock, ToolHealth toolHealth, ActorRef<ToolSupervisor.Command> toolSupervisor, int tagSlices,
+      Duration horizon) {
+    this(queues, handlers, dispatcher, handlerExecutor, clock, toolHealth, toolSupervisor, tagSlices, horizon, false);
+  }
 
   /** Items that never leave memory for a due time (tests of one item outside sharding). */
   public ItemRuntime(Map<String, QueueSettings> queues, Map<String, JobHandler> handlers, ActorRef<Dispatcher.Command> dispatcher,

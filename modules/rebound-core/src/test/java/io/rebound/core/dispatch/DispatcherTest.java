@@ -539,4 +539,56 @@ class DispatcherTest {
         new Stats(2, 1, false, Map.of("q1", new QueueStats(1, 1, 1, false), "q2", new QueueStats(1, 0, 2, false))),
         c.stats());
   }
+
+  // ---- TryRequest: a permit now or nothing ---------------------------------------------------
+
+  private void tryRequest(Client c, String itemId, String queue) {
+    c.dispatcher.tell(new Dispatcher.TryRequest(new Request(itemId, queue, 5, 0, c.grants(), newOwner())));
+  }
+
+  @Test
+  void a_try_request_gets_a_free_permit_at_once_and_holds_it_until_released() {
+    Client c = dispatcher(10, Map.of("q", 1));
+    tryRequest(c, "a", "q");
+    c.expectGranted("a");
+    assertEquals(1, c.stats().running());
+    c.request("b", "q", 9, 0);
+    c.expectNothingMore();
+    c.release("a");
+    c.expectGranted("b");
+  }
+
+  @Test
+  void a_try_request_is_busy_when_the_queue_is_full_or_others_wait_and_nothing_of_it_is_kept() {
+    Client c = dispatcher(10, Map.of("q", 1));
+    c.request("a", "q", 5, 0);
+    c.expectGranted("a");
+    tryRequest(c, "b", "q");
+    assertEquals(new Dispatcher.Busy("b"), c.probe.receiveMessage(), "the queue's only permit is out");
+    c.request("w", "q", 1, 0);
+    c.release("a");
+    c.expectGranted("w");
+    c.release("w");
+    assertEquals(0, c.stats().waiting(), "the busy request was not kept");
+    c.request("x", "q", 1, 0);
+    c.expectGranted("x");
+    tryRequest(c, "y", "q");
+    assertEquals(new Dispatcher.Busy("y"), c.probe.receiveMessage());
+  }
+
+  @Test
+  void a_try_request_never_overtakes_a_waiting_request_nor_runs_in_a_paused_queue() {
+    Client c = dispatcher(10, Map.of("q", 2, "p", 2));
+    c.dispatcher.tell(new Pause("p"));
+    tryRequest(c, "a", "p");
+    assertEquals(new Dispatcher.Busy("a"), c.probe.receiveMessage(), "paused");
+    c.request("b", "p", 5, 0);
+    c.dispatcher.tell(new Resume("p"));
+    c.expectGranted("b");
+    c.request("c", "p", 5, 1);
+    c.expectGranted("c");
+    c.request("d", "p", 5, 2);
+    tryRequest(c, "e", "p");
+    assertEquals(new Dispatcher.Busy("e"), c.probe.receiveMessage(), "d waits before it");
+  }
 }

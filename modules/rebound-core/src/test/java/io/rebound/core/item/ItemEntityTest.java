@@ -39,7 +39,9 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -656,5 +658,75 @@ class ItemEntityTest {
     }
     Dispatcher.Request r = (Dispatcher.Request) m;
     r.replyTo().tell(new Dispatcher.Granted(r.itemId()));
+  }
+
+  // ---- the first attempt in the enqueue's own write -----------------------------------------
+
+  private ActorRef<Command> spawnStartingInEnqueue(String itemId) {
+    QueueSettings q = QueueSettings.builder("q")
+        .concurrency(4).attemptTimeout(Duration.ofSeconds(10)).parkRetry(Duration.ofSeconds(30)).retryPolicy(POLICY).build();
+    ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), dispatcher.getRef(), Runnable::run, clock,
+        new ToolHealth(List.of()), testKit.createTestProbe(ToolSupervisor.Command.class).getRef(), 4, Duration.ofDays(365), true);
+    return testKit.spawn(ItemEntity.create(itemId, Optional.empty(), rt));
+  }
+
+  private List<Class<?>> persisted(String itemId) {
+    return PersistenceTestKit.create(testKit.system()).persistedInStorage(ItemEntity.persistenceId(itemId).id())
+        .stream().<Class<?>>map(Object::getClass).toList();
+  }
+
+  @Test
+  void a_new_item_with_a_permit_free_is_enqueued_and_started_in_one_write() throws Exception {
+    String itemId = ItemIds.random();
+    ActorRef<Command> ref = spawnStartingInEnqueue(itemId);
+    TestProbe<Reply> replies = testKit.createTestProbe(Reply.class);
+    ref.tell(new ItemEntity.Enqueue("q", null, "{}", 5, null, null, replies.getRef()));
+    Dispatcher.TryRequest asked = dispatcher.expectMessageClass(Dispatcher.TryRequest.class);
+    assertEquals(itemId, asked.request().itemId());
+    // A read that comes meanwhile waits for the enqueue, and then sees the item.
+    TestProbe<Reply> reader = testKit.createTestProbe(Reply.class);
+    ref.tell(new ItemEntity.GetItem(reader.getRef()));
+    asked.request().replyTo().tell(new Dispatcher.Granted(itemId));
+
+    ItemEntity.Accepted reply = (ItemEntity.Accepted) replies.receiveMessage();
+    assertTrue(reply.created());
+    assertEquals(ItemStatus.RUNNING, reply.item().status(), "the answer comes after the one write holding both events");
+    assertEquals(List.of(ItemEntity.Enqueued.class, ItemEntity.AttemptStarted.class), persisted(itemId));
+    assertInstanceOf(ItemEntity.Accepted.class, reader.receiveMessage());
+    Invocation inv = invocations.poll(3, TimeUnit.SECONDS);
+    assertNotNull(inv, "the handler was not invoked");
+    assertEquals(1, inv.context().execution());
+    inv.result().complete(null);
+    assertInstanceOf(Dispatcher.Release.class, dispatcher.receiveMessage(), "the permit goes back after the attempt");
+    assertEquals(List.of(ItemEntity.Enqueued.class, ItemEntity.AttemptStarted.class, ItemEntity.Succeeded.class), persisted(itemId));
+  }
+
+  @Test
+  void a_new_item_with_no_permit_free_is_enqueued_alone_and_then_waits_for_one() throws Exception {
+    String itemId = ItemIds.random();
+    ActorRef<Command> ref = spawnStartingInEnqueue(itemId);
+    TestProbe<Reply> replies = testKit.createTestProbe(Reply.class);
+    ref.tell(new ItemEntity.Enqueue("q", null, "{}", 5, null, null, replies.getRef()));
+    Dispatcher.TryRequest asked = dispatcher.expectMessageClass(Dispatcher.TryRequest.class);
+    asked.request().replyTo().tell(new Dispatcher.Busy(itemId));
+
+    ItemEntity.Accepted reply = (ItemEntity.Accepted) replies.receiveMessage();
+    assertEquals(ItemStatus.PENDING, reply.item().status());
+    assertEquals(List.of(ItemEntity.Enqueued.class), persisted(itemId));
+    Dispatcher.Request r = expectRequest();
+    r.replyTo().tell(new Dispatcher.Granted(itemId));
+    assertNotNull(invocations.poll(3, TimeUnit.SECONDS), "the handler was not invoked");
+  }
+
+  @Test
+  void a_delayed_item_is_enqueued_without_asking_for_a_permit_at_once() {
+    String itemId = ItemIds.random();
+    ActorRef<Command> ref = spawnStartingInEnqueue(itemId);
+    TestProbe<Reply> replies = testKit.createTestProbe(Reply.class);
+    ref.tell(new ItemEntity.Enqueue("q", null, "{}", 5, clock.instant().plusSeconds(60), null, replies.getRef()));
+    assertEquals(ItemStatus.PENDING, ((ItemEntity.Accepted) replies.receiveMessage()).item().status());
+    assertEquals(List.of(ItemEntity.Enqueued.class), persisted(itemId));
+    advance(Duration.ofSeconds(60));
+    expectRequest();
   }
 }

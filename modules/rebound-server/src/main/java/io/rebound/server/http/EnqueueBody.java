@@ -73,7 +73,13 @@ final class EnqueueBody {
     return errors.isEmpty() ? b.build() : null;
   }
 
-  private static RetryPolicy retry(JsonNode r, String prefix, RetryPolicy base, ApiSettings limits, Map<String, String> errors) {
+  /**
+   * A retry object, its fields over {@code base} (the queue's policy); also the proposal of a
+   * what-if replay ({@link ReplayBody}), so that both read it alike.
+   *
+   * @return the policy, or null when {@code errors} got entries
+   */
+  static RetryPolicy retry(JsonNode r, String prefix, RetryPolicy base, ApiSettings limits, Map<String, String> errors) {
     if (!r.isObject()) {
       errors.put(prefix, "must be an object");
       return null;

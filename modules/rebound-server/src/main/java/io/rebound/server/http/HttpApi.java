@@ -115,12 +115,16 @@ public final class HttpApi extends AllDirectives {
                         body(c, singleLimit(), false, b -> enqueue(queue, b, tp.orElse(null)))))),
                     get(() -> viewer(c, () -> parameterMap(params -> list(queue, params)))))),
                 path("stats", () -> get(() -> viewer(c, () -> stats(queue)))),
+                path("replay", () -> post(() -> viewer(c, () -> body(c, 64 * 1024, false, b -> replay(queue, b))))),
                 path(segment("dead-letters").slash("redrive"), () -> post(() -> operator(c, () -> optionalBody(b -> redriveDeadLetters(queue, b))))),
                 path(segment("items").slash("batch"), () -> post(() -> producer(c, () -> optionalHeaderValueByName(Traceparent.HEADER, tp ->
                     body(c, batchLimit(), true, b -> batch(queue, b, tp.orElse(null))))))),
                 path("pause", () -> post(() -> operator(c, () -> pause(queue, true)))),
                 path("resume", () -> post(() -> operator(c, () -> pause(queue, false)))))))),
         path("alerts", () -> get(() -> viewer(c, this::alerts))),
+        path(segment("index").slash("rebuild"), () -> concat(
+            post(() -> operator(c, () -> respond(node.rebuildIndex().thenApply(s -> json(StatusCodes.ACCEPTED, rebuildStatus(s)))))),
+            get(() -> viewer(c, () -> respond(node.indexRebuildStatus().thenApply(s -> ok(rebuildStatus(s)))))))),
         path("config", () -> get(() -> operator(c, () -> complete(ok(Map.of("settings",
             EffectiveSettings.of(node.system().settings().config()))))))),
         pathPrefix("tools", () -> concat(
@@ -208,6 +212,9 @@ public final class HttpApi extends AllDirectives {
   /** The whole history, or with {@code limit} (and {@code after}) one page of it and the cursor of the next. */
   private Route history(String id, Map<String, String> params, Access.Caller c) {
     boolean stackTraces = c.role().allows(Role.OPERATOR);
+    if (params.containsKey("at")) {
+      return historyAt(id, params.get("at"), stackTraces, payloads(c));
+    }
     if (!params.containsKey("limit") && !params.containsKey("after")) {
       return respond(node.history(id).thenApply(h -> ok(Json.history(h, stackTraces))));
     }
@@ -228,6 +235,38 @@ public final class HttpApi extends AllDirectives {
       }
       return ok(out);
     }));
+  }
+
+  /** {@code ?at=}: the item as it was then, and its history up to then (docs/API.md). */
+  private Route historyAt(String id, String atText, boolean stackTraces, boolean payloads) {
+    Instant at;
+    try {
+      at = Instant.parse(atText.trim());
+    } catch (java.time.format.DateTimeParseException e) {
+      return complete(problem(Problem.invalid(Map.of("at", "must be an ISO-8601 instant such as 2026-11-30T10:00:00Z, was " + atText))));
+    }
+    return respond(node.historyAt(id, at).thenApply(past -> {
+      ObjectNode out = Json.history(past.events(), stackTraces);
+      out.put("at", past.at().toString());
+      if (past.item().isPresent()) {
+        out.set("item", Json.item(past.item().get(), payloads));
+      } else {
+        out.putNull("item");
+      }
+      return ok(out);
+    }));
+  }
+
+  private static ObjectNode rebuildStatus(io.rebound.core.index.IndexRebuild.Status s) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("state", s.state());
+    o.put("node", s.node());
+    o.put("startedAt", s.startedAt() == null ? null : s.startedAt().toString());
+    o.put("finishedAt", s.finishedAt() == null ? null : s.finishedAt().toString());
+    o.put("items", s.items());
+    o.put("estimate", s.estimate());
+    o.put("error", s.error());
+    return o;
   }
 
   private Route queues() {
@@ -308,6 +347,17 @@ public final class HttpApi extends AllDirectives {
     requireQueue(queue);
     return respond(node.index().stats(queue, Instant.now())
         .thenCombine(node.dispatcherStats(), (s, d) -> ok(Json.stats(s, paused(d, queue)))));
+  }
+
+  /** A what-if replay of the queue's recent items under another retry policy: read-only (docs/REPLAY.md). */
+  private Route replay(String queue, JsonNode body) {
+    QueueSettings q = requireQueue(queue);
+    Map<String, String> errors = new LinkedHashMap<>();
+    io.rebound.core.replay.ReplayRequest request = ReplayBody.parse(queue, body, q.retryPolicy(), settings, Instant.now(), errors);
+    if (request == null) {
+      return complete(problem(Problem.invalid(errors)));
+    }
+    return respond(node.replay(request).thenApply(r -> ok(ReplayJson.report(r))));
   }
 
   private Route redriveDeadLetters(String queue, JsonNode body) {
@@ -436,7 +486,7 @@ public final class HttpApi extends AllDirectives {
     if (e instanceof UnknownQueueException || e instanceof ItemNotFoundException || e instanceof UnknownToolException) {
       return Problem.notFound(e.getMessage());
     }
-    if (e instanceof IllegalTransitionException) {
+    if (e instanceof IllegalTransitionException || e instanceof io.rebound.core.index.IndexRebuild.AlreadyRunningException) {
       return Problem.conflict(e.getMessage());
     }
     if (e instanceof EnqueueBody.TooLarge || e instanceof EntityStreamSizeException) {

@@ -152,6 +152,31 @@ class DashboardIT {
   }
 
   @Test
+  void theReplayPanelShowsWhatTheApiAnswers() throws Exception {
+    browser.get(node.url() + "/");
+    String retry = "{\"maxAttempts\":1}";
+    WebElement queue = new WebDriverWait(browser, Duration.ofSeconds(30))
+        .until(d -> d.findElements(By.cssSelector("#replay-queue option")).isEmpty() ? null
+            : d.findElement(By.id("replay-queue")));
+    new org.openqa.selenium.support.ui.Select(queue).selectByVisibleText("emails");
+    WebElement field = browser.findElement(By.id("replay-retry"));
+    field.clear();
+    field.sendKeys(retry);
+    browser.findElement(By.id("replay-run")).click();
+    JsonNode api = postJson("/v1/queues/emails/replay", "{\"since\":\"7d\",\"retry\":" + retry + "}");
+    for (String[] row : new String[][] {{"succeeded", "SUCCEEDED"}, {"dead-lettered", "DEAD_LETTERED"}}) {
+      List<WebElement> cells = new WebDriverWait(browser, Duration.ofSeconds(30))
+          .until(d -> {
+            List<WebElement> tds = d.findElements(By.cssSelector("tr[data-testid='replay-" + row[0] + "'] td"));
+            return tds.size() == 2 ? tds : null;
+          });
+      assertEquals(api.path("recorded").path(row[1]).asText(), cells.get(0).getText(), row[0]);
+      assertEquals(api.path("replayed").path(row[1]).asText(), cells.get(1).getText(), row[0]);
+    }
+    screenshot("replay");
+  }
+
+  @Test
   void asksForATokenWhenTheApiNeedsOneAndThenShowsTheQueues() throws Exception {
     String token = "dashboard-viewer-token-0123456789";
     try (NodeServer secured = TestServers.start(dir.resolve("secured"), """
@@ -200,6 +225,13 @@ class DashboardIT {
     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node.url() + path))
         .header("Content-Type", "application/json").header("X-Rebound-Request", "1").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     assertTrue(r.statusCode() < 300, r.body());
+  }
+
+  private static JsonNode postJson(String path, String body) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node.url() + path))
+        .header("Content-Type", "application/json").header("X-Rebound-Request", "1").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    assertTrue(r.statusCode() < 300, r.body());
+    return JSON.readTree(r.body());
   }
 
   private static void awaitApi(String path, java.util.function.Predicate<JsonNode> done) throws Exception {
