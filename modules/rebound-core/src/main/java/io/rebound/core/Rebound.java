@@ -37,12 +37,17 @@ import io.rebound.core.metrics.QueueControl;
 import io.rebound.core.metrics.ReboundMetrics;
 import io.rebound.core.schedule.ScheduleSettings;
 import io.rebound.core.schedule.Schedules;
+import io.rebound.core.outbox.OutboxMeters;
+import io.rebound.core.outbox.OutboxRelay;
+import io.rebound.core.outbox.OutboxSchema;
+import io.rebound.core.outbox.OutboxSettings;
 import io.rebound.core.storage.Schema;
 import io.rebound.core.tools.MissingMetadata;
 import io.rebound.core.tools.ProbeTypes;
 import io.rebound.core.tools.ToolHealth;
 import io.rebound.core.tools.ToolSupervisor;
 import io.rebound.core.tools.ToolView;
+import io.rebound.core.tracing.Traceparent;
 import io.rebound.core.wake.WakeSettings;
 import io.rebound.core.wake.Waker;
 import java.time.Clock;
@@ -158,6 +163,7 @@ public final class Rebound implements AutoCloseable {
     IndexSettings indexSettings = IndexSettings.from(resolved);
     WakeSettings wake = WakeSettings.from(resolved);
     ScheduleSettings schedules = ScheduleSettings.from(resolved, settings.queues().keySet());
+    OutboxSettings outbox = OutboxSettings.from(resolved);
     Map<String, JobHandler> resolvedHandlers = types.resolve(handlers, settings.handlers());
     Database database = Database.of(settings, resolved);
     database.ensureJournal();
@@ -166,7 +172,7 @@ public final class Rebound implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME,
         database.pekkoConfig().withFallback(encryption).withFallback(resolved));
     try {
-      return boot(system, settings, indexSettings, wake, schedules, resolvedHandlers, database);
+      return boot(system, settings, indexSettings, wake, schedules, outbox, resolvedHandlers, database);
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
@@ -212,6 +218,10 @@ public final class Rebound implements AutoCloseable {
         return Done.getInstance();
       }).toCompletableFuture().get(30, TimeUnit.SECONDS);
       IndexProjection.createTables(system, indexDb, queueTools).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      indexDb.run(c -> {
+        OutboxSchema.ensure(c);
+        return null;
+      }).toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       if (e.getCause() instanceof ReboundConfigException wrong) {
         throw wrong;
@@ -241,7 +251,7 @@ public final class Rebound implements AutoCloseable {
   }
 
   private static Rebound boot(ActorSystem<Void> system, ReboundSettings settings, IndexSettings indexSettings, WakeSettings wake,
-      ScheduleSettings scheduleSettings, Map<String, JobHandler> handlers, Database database) {
+      ScheduleSettings scheduleSettings, OutboxSettings outbox, Map<String, JobHandler> handlers, Database database) {
     Cluster cluster = Cluster.get(system);
     CompletableFuture<Done> up = new CompletableFuture<>();
     org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(Done.getInstance()));
@@ -361,6 +371,11 @@ public final class Rebound implements AutoCloseable {
       org.apache.pekko.cluster.UniqueAddress self = cluster.selfMember().uniqueAddress();
       metrics.registerQueueBeans(settings.queues().keySet(), self.address() + "#" + self.longUid(), node.queueControl());
     }
+    if (outbox.enabled()) {
+      // Once the node takes enqueues: committed rows of rebound_outbox become items (one relay per cluster).
+      OutboxRelay.init(system, database.url(), database.user(), database.password(), outbox, node::enqueueAs, clock,
+          new OutboxMeters(metrics.registry()));
+    }
     return node;
   }
 
@@ -372,11 +387,20 @@ public final class Rebound implements AutoCloseable {
    * rebound.backpressure.max-enqueues-in-flight} enqueues in progress.
    */
   public CompletionStage<EnqueueResult> enqueue(String queue, EnqueueRequest request) {
+    // The caller's span, if an OpenTelemetry SDK traces it: the item's attempts join its trace.
+    return enqueueAs(request.key().map(k -> ItemIds.forKey(queue, k)).orElseGet(ItemIds::random), queue, request,
+        Traceparent.current());
+  }
+
+  /**
+   * Enqueues as the item {@code id}: the outbox relay's ids come from its rows, so a repeat finds
+   * the item; the trace context comes from the row too.
+   */
+  private CompletionStage<EnqueueResult> enqueueAs(String id, String queue, EnqueueRequest request, String traceparent) {
     QueueSettings q = settings.queues().get(queue);
     if (q == null) {
       return CompletableFuture.failedFuture(new UnknownQueueException(queue));
     }
-    String id = request.key().map(k -> ItemIds.forKey(queue, k)).orElseGet(ItemIds::random);
     PolicyData policy = ownPolicy(q, request);
     Instant notBefore = request.delay().isZero() ? null : Instant.now().plus(request.delay());
     int inFlight = enqueuesInFlight.incrementAndGet();
@@ -385,7 +409,7 @@ public final class Rebound implements AutoCloseable {
       return CompletableFuture.failedFuture(new OverloadedException(inFlight - 1, Duration.ofSeconds(1)));
     }
     return ask(id, r -> new ItemEntity.Enqueue(queue, request.key().orElse(null), request.payload(), request.priority(), notBefore, policy, r,
-        request.group().orElse(null)))
+        request.group().orElse(null), traceparent))
         .whenCompleteAsync((reply, error) -> enqueuesInFlight.decrementAndGet(), ec)
         .thenApplyAsync(reply -> {
           if (reply instanceof ItemEntity.Accepted a) {

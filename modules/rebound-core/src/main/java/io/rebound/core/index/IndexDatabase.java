@@ -19,13 +19,18 @@ public final class IndexDatabase implements AutoCloseable {
   private final Executor executor;
 
   public IndexDatabase(String url, String user, String password, int poolSize, Executor executor) {
+    this(url, user, password, poolSize, executor, "rebound-index");
+  }
+
+  /** As the read side's, for another of the node's own uses of the database (the outbox relay). */
+  public IndexDatabase(String url, String user, String password, int poolSize, Executor executor, String poolName) {
     HikariConfig c = new HikariConfig();
     c.setJdbcUrl(url);
     c.setUsername(user);
     c.setPassword(password);
     c.setMaximumPoolSize(poolSize);
     c.setMinimumIdle(1);
-    c.setPoolName("rebound-index");
+    c.setPoolName(poolName);
     this.pool = new HikariDataSource(c);
     this.dialect = Schema.Dialect.of(url);
     this.executor = executor;

@@ -24,6 +24,7 @@ public final class History {
       put(d, "priority", e.priority());
       put(d, "notBefore", e.notBefore());
       put(d, "ownPolicy", e.policy() != null ? e.policy().toPolicy().toString() : null);
+      put(d, "traceparent", e.traceparent());
       return new HistoryEntry(sequenceNr, "enqueued", e.at(), null, d);
     } else if (event instanceof AttemptStarted e) {
       put(d, "execution", e.execution());

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import io.rebound.core.tools.MissingMetadata;
 import io.rebound.core.tools.ToolSupervisor;
+import io.rebound.core.tracing.AttemptSpan;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -73,13 +74,14 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
    * Creates the item, or answers with the existing one: enqueue is idempotent on the id.
    *
    * @param group the item's group (tenant), or null
+   * @param traceparent the enqueuing span's W3C traceparent, or null (docs/TRACING.md)
    */
   public record Enqueue(
       String queue, String key, String payload, int priority, Instant notBefore, PolicyData policy, ActorRef<Reply> replyTo,
-      String group)
+      String group, String traceparent)
       implements Command {
     public Enqueue(String queue, String key, String payload, int priority, Instant notBefore, PolicyData policy, ActorRef<Reply> replyTo) {
-      this(queue, key, payload, priority, notBefore, policy, replyTo, null);
+      this(queue, key, payload, priority, notBefore, policy, replyTo, null, null);
     }
   }
 
@@ -170,14 +172,16 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   /**
    * @param policy the item's own retry policy, or null to follow its queue's
    * @param group the item's group (tenant), or null; null in journals written before groups
+   * @param traceparent the enqueuing span's W3C traceparent, or null (none, or an event written
+   *     before tracing: such events read back with null)
    */
   public record Enqueued(
       String id, String queue, String key, String payload, int priority, Instant at, Instant notBefore, PolicyData policy,
-      String group)
+      String group, String traceparent)
       implements Event {
-    /** An item without a group. */
+    /** An item without a group or a trace. */
     public Enqueued(String id, String queue, String key, String payload, int priority, Instant at, Instant notBefore, PolicyData policy) {
-      this(id, queue, key, payload, priority, at, notBefore, policy, null);
+      this(id, queue, key, payload, priority, at, notBefore, policy, null, null);
     }
   }
 
@@ -236,11 +240,12 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       PolicyData policy,
       List<String> parkedOn,
       Instant parkedSince,
-      String group)
+      String group,
+      String traceparent)
       implements CborSerializable {
 
     static State empty(String id) {
-      return new State(id, null, null, null, 0, null, 0, 0, null, null, null, null, null, null, List.of(), null, null);
+      return new State(id, null, null, null, 0, null, 0, 0, null, null, null, null, null, null, List.of(), null, null, null);
     }
 
     public boolean exists() {
@@ -254,7 +259,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
         return this;
       }
       if (event instanceof Enqueued e) {
-        return new State(e.id(), e.queue(), e.key(), e.payload(), e.priority(), ItemStatus.PENDING, 0, 0, e.at(), e.at(), e.notBefore(), null, null, e.policy(), List.of(), null, e.group());
+        return new State(e.id(), e.queue(), e.key(), e.payload(), e.priority(), ItemStatus.PENDING, 0, 0, e.at(), e.at(), e.notBefore(), null, null, e.policy(), List.of(), null,
+            e.group(), e.traceparent());
       } else if (event instanceof AttemptStarted e) {
         return with(ItemStatus.RUNNING, e.attempt(), e.execution(), e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Succeeded e) {
@@ -268,7 +274,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       } else if (event instanceof Parked e) {
         return new State(id, queue, key, payload, priority, ItemStatus.PARKED, e.attempts(), executions, createdAt, e.at(),
             e.until(), ErrorKind.TOOL_UNAVAILABLE, e.message(), policy, List.copyOf(e.tools()),
-            parkedSince != null ? parkedSince : e.at(), group);
+            parkedSince != null ? parkedSince : e.at(), group, traceparent);
       } else if (event instanceof Unparked e) {
         return with(ItemStatus.PENDING, attempts, executions, e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Cancelled e) {
@@ -280,13 +286,14 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     }
 
     private State with(ItemStatus s, int att, int exec, Instant at, Instant next, ErrorKind kind, String error) {
-      return new State(id, queue, key, payload, priority, s, att, exec, createdAt, at, next, kind, error, policy, List.of(), parkedSince, group);
+      return new State(id, queue, key, payload, priority, s, att, exec, createdAt, at, next, kind, error, policy, List.of(), parkedSince,
+          group, traceparent);
     }
 
     /** An attempt counted (or a redrive): the time spent parked so far no longer matters. */
     private State counted() {
       return new State(id, queue, key, payload, priority, status, attempts, executions, createdAt, updatedAt, nextAttemptAt,
-          lastErrorKind, lastError, policy, parkedOn, null, group);
+          lastErrorKind, lastError, policy, parkedOn, null, group, traceparent);
     }
 
     ItemView view(int maxAttempts) {
@@ -457,7 +464,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   }
 
   private Enqueued enqueued(Enqueue c, Instant now, Instant notBefore) {
-    return new Enqueued(id, c.queue(), c.key(), c.payload(), c.priority(), now, notBefore, c.policy(), c.group());
+    return new Enqueued(id, c.queue(), c.key(), c.payload(), c.priority(), now, notBefore, c.policy(), c.group(), c.traceparent());
   }
 
   /** The permit for a new item's first attempt: enqueue and start it in one write. */
@@ -946,12 +953,18 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     timers.startSingleTimer(ATTEMPT_TIMER, new AttemptTimedOut(execution), q.get().attemptTimeout());
     ItemJobContext jobContext = new ItemJobContext(s, ctx.getSelf());
     handlerRunning = jobContext;
+    // The attempt's span (docs/TRACING.md): current around the handler's call, ended with its outcome.
+    AttemptSpan span = AttemptSpan.start(s.traceparent(), s.queue(), s.id(), s.attempts(), execution);
     // The outcome (a stack trace, for a failure) is worked out where the handler finished, not
     // on this actor's thread: pipeToSelf applies its function inside the actor.
     CompletableFuture<AttemptCompleted> outcome =
-        CompletableFuture.supplyAsync(() -> invoke(handler, jobContext), rt.handlerExecutor())
+        CompletableFuture.supplyAsync(() -> span.around(() -> invoke(handler, jobContext)), rt.handlerExecutor())
             .thenCompose(stage -> stage == null ? CompletableFuture.<Void>completedFuture(null) : stage)
-            .handle((ok, error) -> Outcomes.completed(execution, error));
+            .handle((ok, error) -> {
+              AttemptCompleted done = Outcomes.completed(execution, error);
+              span.end(done.kind(), done.message(), error, jobContext.isCancelled());
+              return done;
+            });
     ctx.pipeToSelf(outcome, (done, error) -> done != null ? done : Outcomes.completed(execution, error));
   }
 

@@ -27,7 +27,7 @@ class EnqueuedCompatibilityTest {
   @Test
   void an_enqueued_event_without_the_group_field_reads_with_no_group() throws Exception {
     Serialization serialization = SerializationExtension.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(KIT.system()));
-    ItemEntity.Enqueued now = new ItemEntity.Enqueued("id-1", "q", null, "{}", 5, Instant.parse("2026-01-01T00:00:00Z"), null, null, "g");
+    ItemEntity.Enqueued now = new ItemEntity.Enqueued("id-1", "q", null, "{}", 5, Instant.parse("2026-01-01T00:00:00Z"), null, null, "g", null);
     Serializer serializer = serialization.findSerializerFor(now);
     String manifest = ((SerializerWithStringManifest) serializer).manifest(now);
     // The event as an older version wrote it: the same fields, without "group".

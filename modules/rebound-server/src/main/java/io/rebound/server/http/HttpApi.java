@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rebound.core.tracing.Traceparent;
 import io.rebound.core.EnqueueRequest;
 import io.rebound.core.IllegalTransitionException;
 import io.rebound.core.ItemNotFoundException;
@@ -110,12 +111,14 @@ public final class HttpApi extends AllDirectives {
             pathEndOrSingleSlash(() -> get(() -> viewer(c, this::queues))),
             pathPrefix(segment(), queue -> concat(
                 path("items", () -> concat(
-                    post(() -> producer(c, () -> body(c, singleLimit(), false, b -> enqueue(queue, b)))),
+                    post(() -> producer(c, () -> optionalHeaderValueByName(Traceparent.HEADER, tp ->
+                        body(c, singleLimit(), false, b -> enqueue(queue, b, tp.orElse(null)))))),
                     get(() -> viewer(c, () -> parameterMap(params -> list(queue, params)))))),
                 path("stats", () -> get(() -> viewer(c, () -> stats(queue)))),
                 path("replay", () -> post(() -> viewer(c, () -> body(c, 64 * 1024, false, b -> replay(queue, b))))),
                 path(segment("dead-letters").slash("redrive"), () -> post(() -> operator(c, () -> optionalBody(b -> redriveDeadLetters(queue, b))))),
-                path(segment("items").slash("batch"), () -> post(() -> producer(c, () -> body(c, batchLimit(), true, b -> batch(queue, b))))),
+                path(segment("items").slash("batch"), () -> post(() -> producer(c, () -> optionalHeaderValueByName(Traceparent.HEADER, tp ->
+                    body(c, batchLimit(), true, b -> batch(queue, b, tp.orElse(null))))))),
                 path("pause", () -> post(() -> operator(c, () -> pause(queue, true)))),
                 path("resume", () -> post(() -> operator(c, () -> pause(queue, false)))))))),
         path("alerts", () -> get(() -> viewer(c, this::alerts))),
@@ -156,18 +159,19 @@ public final class HttpApi extends AllDirectives {
 
   // ---- endpoints --------------------------------------------------------------------------
 
-  private Route enqueue(String queue, JsonNode body) {
+  /** @param traceparent the request's W3C trace context: the item's attempts join that trace (docs/TRACING.md) */
+  private Route enqueue(String queue, JsonNode body, String traceparent) {
     QueueSettings q = requireQueue(queue);
     Map<String, String> errors = new LinkedHashMap<>();
     EnqueueRequest request = EnqueueBody.parse(body, "", q.retryPolicy(), settings, errors);
     if (request == null) {
       return complete(problem(Problem.invalid(errors)));
     }
-    return respond(node.enqueue(queue, request).thenApply(r ->
+    return respond(Traceparent.withRemoteParent(traceparent, () -> node.enqueue(queue, request)).thenApply(r ->
         json(r.created() ? StatusCodes.CREATED : StatusCodes.OK, Json.item(r.item()))));
   }
 
-  private Route batch(String queue, JsonNode body) {
+  private Route batch(String queue, JsonNode body, String traceparent) {
     QueueSettings q = requireQueue(queue);
     Map<String, String> errors = new LinkedHashMap<>();
     JsonNode items = body.isObject() ? body.get("items") : null;
@@ -188,7 +192,7 @@ public final class HttpApi extends AllDirectives {
     }
     List<CompletableFuture<ObjectNode>> results = new ArrayList<>();
     for (EnqueueRequest r : requests) {
-      results.add(node.enqueue(queue, r).thenApply(res -> {
+      results.add(Traceparent.withRemoteParent(traceparent, () -> node.enqueue(queue, r)).thenApply(res -> {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("id", res.item().id());
         o.put("status", res.item().status().name());

@@ -121,6 +121,20 @@ class HttpApiTest {
   }
 
   @Test
+  void anEnqueueCarriesTheTraceparentHeaderIntoTheItem() throws Exception {
+    String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.url() + "/v1/queues/work/items")).timeout(Duration.ofSeconds(30))
+        .header("traceparent", traceparent)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"payload\":{}}"));
+    TestServers.asClient(b, "POST");
+    HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, r.statusCode(), r.body());
+    String id = JSON.readTree(r.body()).get("id").asText();
+    JsonNode enqueued = get("/v1/items/" + id + "/history").json().get("events").get(0);
+    assertEquals(traceparent, enqueued.get("traceparent").asText(), enqueued.toString());
+  }
+
+  @Test
   void itemAndHistoryShowEveryAttemptWithItsError() throws Exception {
     String id = post("/v1/queues/work/items", "{\"payload\":{\"fail\":5,\"kind\":\"TRANSIENT\"}}").json().get("id").asText();
     JsonNode dead = awaitStatus(id, "DEAD_LETTERED");

@@ -28,7 +28,7 @@ class MigrateCommandTest {
         tables.add(rs.getString("TABLE_NAME").toLowerCase(java.util.Locale.ROOT));
       }
     }
-    for (String t : List.of("event_journal", "event_tag", "snapshot", "rebound_item", "pekko_projection_offset_store")) {
+    for (String t : List.of("event_journal", "event_tag", "snapshot", "rebound_item", "rebound_outbox", "pekko_projection_offset_store")) {
       assertEquals(true, tables.contains(t), t + " missing from " + tables);
     }
   }
