@@ -163,16 +163,16 @@ class DashboardIT {
     browser.get(node.url() + "/");
     assertEquals("active", waitForText(By.cssSelector("[data-testid='schedule-state-yearly-digest']"), "active"));
     String next = get("/v1/schedules").path("schedules").get(0).path("nextTick").asText();
-    assertTrue(waitForElement(By.cssSelector("[data-testid='schedule-next-yearly-digest']")).getText().startsWith(next));
-    waitForElement(By.cssSelector("[data-testid='schedule-trigger-yearly-digest']")).click();
+    assertTrue(waitForTextThat(By.cssSelector("[data-testid='schedule-next-yearly-digest']"), t -> t.startsWith(next)).startsWith(next));
+    click(By.cssSelector("[data-testid='schedule-trigger-yearly-digest']"));
     awaitApi("/v1/schedules", s -> s.path("schedules").get(0).hasNonNull("lastItemId"));
     String item = get("/v1/schedules").path("schedules").get(0).path("lastItemId").asText();
     assertEquals(item, waitForText(By.cssSelector("[data-testid='schedule-item-yearly-digest']"), item));
-    waitForElement(By.cssSelector("[data-testid='schedule-toggle-yearly-digest']")).click();
+    click(By.cssSelector("[data-testid='schedule-toggle-yearly-digest']"));
     assertEquals("paused", waitForText(By.cssSelector("[data-testid='schedule-state-yearly-digest']"), "paused"));
     assertTrue(get("/v1/schedules").path("schedules").get(0).path("paused").asBoolean());
     screenshot("schedules");
-    waitForElement(By.cssSelector("[data-testid='schedule-toggle-yearly-digest']")).click();
+    click(By.cssSelector("[data-testid='schedule-toggle-yearly-digest']"));
     assertEquals("active", waitForText(By.cssSelector("[data-testid='schedule-state-yearly-digest']"), "active"));
   }
 
@@ -226,7 +226,7 @@ class DashboardIT {
   /** Waits until the element shows the expected text (the page refreshes every 2s); returns what it shows. */
   private String waitForText(By by, String expected) {
     try {
-      return new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+      return patiently().until(d -> {
         List<WebElement> found = d.findElements(by);
         return !found.isEmpty() && found.get(0).getText().equals(expected) ? expected : null;
       });
@@ -237,7 +237,34 @@ class DashboardIT {
   }
 
   private WebElement waitForElement(By by) {
-    return new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElements(by).stream().findFirst().orElse(null));
+    return patiently().until(d -> d.findElements(by).stream().findFirst().orElse(null));
+  }
+
+  /** Waits up to 30 s; the page redraws its tables every few seconds, so an element found may go stale: look again. */
+  private WebDriverWait patiently() {
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+    wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+    return wait;
+  }
+
+  /** Clicks the element, finding it again if a redraw replaced it in between. */
+  private void click(By by) {
+    patiently().until(d -> {
+      List<WebElement> found = d.findElements(by);
+      if (found.isEmpty()) {
+        return null;
+      }
+      found.get(0).click();
+      return true;
+    });
+  }
+
+  /** The element's text once it satisfies the test, found again if a redraw replaced it. */
+  private String waitForTextThat(By by, java.util.function.Predicate<String> test) {
+    return patiently().until(d -> {
+      List<WebElement> found = d.findElements(by);
+      return !found.isEmpty() && test.test(found.get(0).getText()) ? found.get(0).getText() : null;
+    });
   }
 
   private void screenshot(String name) throws Exception {
