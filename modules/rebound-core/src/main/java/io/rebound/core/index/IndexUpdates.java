@@ -172,22 +172,23 @@ public final class IndexUpdates {
   }
 
   private void write(Connection c, String id, Change change) throws SQLException {
-    int updated = update(c, itemTable, id, change.columns);
+    // A change that starts a new life of the id is usually a new row: look first, so that it
+    // costs one read and one insert rather than an update of nothing, a read and an insert.
+    int updated = change.whole && seqNr(c, itemTable, id) == null ? insert(c, itemTable, id, change.columns) : 0;
+    if (updated == 0) {
+      updated = update(c, itemTable, id, change.columns);
+    }
     if (updated == 0) {
       Long rowSeqNr = seqNr(c, itemTable, id);
       if (rowSeqNr != null) {
         // The row has an event at least as new: this one came late (a replay, a slice that was
         // behind); applied, it would move the row backwards.
         LOG.debug("Index: row of item {} is at event {}; ignored events up to {}", id, rowSeqNr, change.seqNr);
-        return;
-      }
-      if (change.whole) {
-        insert(c, itemTable, id, change.columns);
       } else {
         // Events written before the index existed, or after its row was purged: nothing to update.
         LOG.debug("No index row for item {}; skipping {}", id, change.columns.keySet());
-        return;
       }
+      return;
     }
     if (change.parkedOn != null) {
       parked(c, itemTable, parkedTable, id, change.parkedOn, change.parkedAt);
@@ -298,7 +299,7 @@ public final class IndexUpdates {
     }
   }
 
-  private static void insert(Connection c, String table, String id, Map<String, Object> columns) throws SQLException {
+  private static int insert(Connection c, String table, String id, Map<String, Object> columns) throws SQLException {
     String sql = "INSERT INTO " + table + " (id, " + String.join(", ", ALL_COLUMNS) + ") VALUES (?"
         + ", ?".repeat(ALL_COLUMNS.size()) + ")";
     try (PreparedStatement st = c.prepareStatement(sql)) {
@@ -307,7 +308,7 @@ public final class IndexUpdates {
       for (String name : ALL_COLUMNS) {
         st.setObject(i++, storable(columns.get(name)));
       }
-      st.executeUpdate();
+      return st.executeUpdate();
     }
   }
 
