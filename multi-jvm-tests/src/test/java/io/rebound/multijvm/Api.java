@@ -25,7 +25,11 @@ final class Api {
   }
 
   static Reply get(String url) throws IOException, InterruptedException {
-    return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(40)).GET().build());
+    return get(url, Duration.ofSeconds(40));
+  }
+
+  static Reply get(String url, Duration timeout) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build());
   }
 
   static Reply post(String url, String body) throws IOException, InterruptedException {
