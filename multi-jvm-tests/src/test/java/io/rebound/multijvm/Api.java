@@ -28,6 +28,18 @@ final class Api {
     return get(url, Duration.ofSeconds(40));
   }
 
+  /** A GET that waits out the node's per-caller rate limit (429, Retry-After) for up to a minute. */
+  static Reply getPatiently(String url) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      Reply r = get(url);
+      if (r.status() != 429 || System.nanoTime() > deadline) {
+        return r;
+      }
+      Thread.sleep(1000);
+    }
+  }
+
   static Reply get(String url, Duration timeout) throws IOException, InterruptedException {
     return send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build());
   }

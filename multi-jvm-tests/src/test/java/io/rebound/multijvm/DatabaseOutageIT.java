@@ -28,8 +28,9 @@ class DatabaseOutageIT {
     String name = info.getTestMethod().orElseThrow().getName();
     PgDatabase db = TestCluster.freshDatabase();
     ExecutionLog executions = new ExecutionLog(java.nio.file.Files.createDirectories(TestCluster.NODES_DIR.resolve(name)));
-    // 1 s handlers, 16 at once per node: the run lasts about 10 s without the cut.
-    String queue = executions.queueConfig(QUEUE, "1", 16, 10);
+    // 1 s handlers, 16 at once per node: the run lasts about 12 s without the cut. A quarter of
+    // the items fail once, so that some wait for their retry when the database goes.
+    String queue = executions.queueConfig(QUEUE, "1", "0123", 16, 10);
     try (DatabaseProxy proxy = new DatabaseProxy(PgDatabase.SERVER);
         TestCluster cluster = new TestCluster(name, 2, queue, db, proxy.address())) {
       cluster.start(0, 1);
@@ -72,6 +73,8 @@ class DatabaseOutageIT {
       assertTrue(runningAtCut > 0, "no handler call was running when the database went away");
       long notStartedAtCut = ids.stream().filter(id -> byItem.get(id).get(0).start() > cutAt).count();
       assertTrue(notStartedAtCut > 0, "every item had started before the cut");
+      long retriedAcrossCut = byItem.values().stream().filter(l -> l.get(0).how().equals("failed") && l.get(0).end() < cutAt && l.get(1).start() > cutAt).count();
+      assertTrue(retriedAcrossCut > 0, "no item was waiting for its retry when the database went away");
       assertEquals("", cluster.db.unbalancedAttempts(), "every started attempt has exactly one outcome");
     }
   }

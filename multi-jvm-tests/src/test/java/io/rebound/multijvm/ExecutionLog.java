@@ -25,18 +25,28 @@ import java.util.TreeMap;
 final class ExecutionLog {
   private static final String SCRIPT = """
       #!/bin/sh
-      # $1: the log to append to; $2: seconds to work.
+      # $1: the log to append to; $2: seconds to work; $3: first characters of the item ids whose
+      # first execution fails (exit 75, transient) after its work.
       log=$1
       echo "start $REBOUND_ITEM_ID $REBOUND_EXECUTION $(date +%s%N)" >> "$log"
       # Killed (a timeout, a cancel, a handoff): record the end before going.
       trap 'echo "end $REBOUND_ITEM_ID $REBOUND_EXECUTION $(date +%s%N) killed" >> "$log"; exit 75' TERM INT
       sleep "$2" &
       wait $!
+      first=${REBOUND_ITEM_ID%"${REBOUND_ITEM_ID#?}"}
+      case "$3" in
+        *"$first"*) if [ "$REBOUND_EXECUTION" = 1 ]; then
+            echo "end $REBOUND_ITEM_ID $REBOUND_EXECUTION $(date +%s%N) failed" >> "$log"; exit 75
+          fi ;;
+      esac
       echo "end $REBOUND_ITEM_ID $REBOUND_EXECUTION $(date +%s%N)" >> "$log"
       """;
 
-  /** One handler call: its start and end (Long.MAX_VALUE while none is recorded). */
-  record Execution(String item, int execution, long start, long end, boolean killed) {
+  /**
+   * One handler call: its start and end (Long.MAX_VALUE while none is recorded), and how it ended:
+   * "" (success), "failed" (exit 75, as told) or "killed".
+   */
+  record Execution(String item, int execution, long start, long end, String how) {
     boolean ended() {
       return end != Long.MAX_VALUE;
     }
@@ -54,22 +64,26 @@ final class ExecutionLog {
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
-  /** A queue whose handler is this log's script, working {@code seconds} per call. */
-  String queueConfig(String queue, String seconds, int concurrency, int maxAttempts) {
+  /**
+   * A queue whose handler is this log's script, working {@code seconds} per call; the first call
+   * of an item whose id starts with one of {@code failFirst} (hex digits) fails, transiently, so
+   * that such items wait 3 s for their retry.
+   */
+  String queueConfig(String queue, String seconds, String failFirst, int concurrency, int maxAttempts) {
     return """
 
         rebound.queues.%s {
-          handler { type = process, command = ["%s", "%s", "%s"] }
+          handler { type = process, command = ["%s", "%s", "%s", "%s"] }
           concurrency = %d
-          retry { max-attempts = %d, backoff = exponential, initial = 100ms, max-interval = 1s, jitter = none }
+          retry { max-attempts = %d, backoff = exponential, initial = 3s, max-interval = 3s, jitter = none }
         }
-        """.formatted(queue, script.toAbsolutePath(), log.toAbsolutePath(), seconds, concurrency, maxAttempts);
+        """.formatted(queue, script.toAbsolutePath(), log.toAbsolutePath(), seconds, failFirst, concurrency, maxAttempts);
   }
 
   /** Every handler call recorded so far, per item, in order of start. */
   Map<String, List<Execution>> read() throws IOException {
     Map<String, Map<Integer, long[]>> byItem = new HashMap<>();
-    Map<String, Boolean> killed = new HashMap<>();
+    Map<String, String> how = new HashMap<>();
     List<String> repeated = new ArrayList<>();
     for (String line : Files.readAllLines(log)) {
       String[] f = line.trim().split(" ");
@@ -87,14 +101,14 @@ final class ExecutionLog {
         long[] span = execs.computeIfAbsent(execution, k -> new long[] {Long.MIN_VALUE, Long.MAX_VALUE});
         // A kill can race the normal end: the last line written is the end.
         span[1] = span[1] == Long.MAX_VALUE ? at : Math.max(span[1], at);
-        killed.merge(f[1] + " " + execution, f.length > 4, Boolean::logicalOr);
+        how.merge(f[1] + " " + execution, f.length > 4 ? f[4] : "", (a, b) -> a.isEmpty() ? b : a);
       }
     }
     assertTrue(repeated.isEmpty(), "one execution number ran twice (the fencing token was reused): " + repeated);
     Map<String, List<Execution>> out = new HashMap<>();
     byItem.forEach((item, execs) -> {
       List<Execution> list = new ArrayList<>();
-      execs.forEach((n, span) -> list.add(new Execution(item, n, span[0], span[1], killed.getOrDefault(item + " " + n, false))));
+      execs.forEach((n, span) -> list.add(new Execution(item, n, span[0], span[1], how.getOrDefault(item + " " + n, ""))));
       list.sort(Comparator.comparingLong(Execution::start));
       out.put(item, list);
     });
@@ -136,7 +150,7 @@ final class ExecutionLog {
    * ORPHANED), never after a success.
    */
   static void assertOneRecordedSuccess(NodeProcess node, String id, List<Execution> execs) throws IOException, InterruptedException {
-    Api.Reply r = Api.get(node.api() + "/v1/items/" + id + "/history");
+    Api.Reply r = Api.getPatiently(node.api() + "/v1/items/" + id + "/history");
     assertTrue(r.ok(), "history of " + id + ": " + r.text());
     Map<Integer, String> outcome = new HashMap<>();
     List<Integer> succeeded = new ArrayList<>();
@@ -154,10 +168,15 @@ final class ExecutionLog {
     for (Execution e : execs) {
       assertTrue(started.contains(e.execution()), id + ": the handler ran execution " + e.execution() + ", which the journal never started: " + r.text());
       if (e.execution() == succeeded.get(0)) {
-        assertTrue(!e.killed(), id + ": its succeeded execution " + e.execution() + " was killed");
+        assertTrue(e.how().isEmpty(), id + ": its succeeded execution " + e.execution() + " ended " + e.how());
       } else {
         assertTrue(outcome.containsKey(e.execution()), id + ": the handler's execution " + e.execution()
             + " is neither its success nor a failed attempt: " + r.text());
+        if (e.how().equals("failed")) {
+          // ORPHANED when the node could not write the outcome (it restarted the item instead).
+          assertTrue(List.of("TRANSIENT", "ORPHANED").contains(outcome.get(e.execution())),
+              id + ": execution " + e.execution() + " exited 75: " + r.text());
+        }
       }
     }
     assertTrue(execs.stream().anyMatch(e -> e.execution() == succeeded.get(0)),
