@@ -37,9 +37,11 @@ class DatabaseOutageIT {
       cluster.awaitUp(START, 0, 1);
 
       List<String> ids = Items.enqueue(cluster::alive, QUEUE, 0, ITEMS, Duration.ofSeconds(60));
+      // Cut once items have succeeded and some wait for their retry (3 s after a failed first call).
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (ended(executions) < 40) {
-        assertTrue(System.nanoTime() < deadline, "the handler finished only " + ended(executions) + " calls in 60s");
+      while (ended(executions) < 40 || waitingForRetry(executions) == 0) {
+        assertTrue(System.nanoTime() < deadline, "the handler finished only " + ended(executions) + " calls in 60s, "
+            + waitingForRetry(executions) + " items wait for a retry");
         Thread.sleep(100);
       }
 
@@ -81,6 +83,11 @@ class DatabaseOutageIT {
 
   private static long ended(ExecutionLog log) throws IOException {
     return log.read().values().stream().flatMap(List::stream).filter(ExecutionLog.Execution::ended).count();
+  }
+
+  /** Items whose last handler call failed as told, with no call after it yet. */
+  private static long waitingForRetry(ExecutionLog log) throws IOException {
+    return log.read().values().stream().filter(l -> l.get(l.size() - 1).how().equals("failed")).count();
   }
 
   /** What a node's /alive and /ready answered during the cut. */
