@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +30,7 @@ class DatabaseOutageIT {
   void aTwentySecondDatabaseCutEndsEveryItemOnceWithNoOverlappingExecutionsWhileNodesStayAlive(TestInfo info) throws Exception {
     String name = info.getTestMethod().orElseThrow().getName();
     PgDatabase db = TestCluster.freshDatabase();
-    ExecutionLog executions = new ExecutionLog(java.nio.file.Files.createDirectories(TestCluster.NODES_DIR.resolve(name)));
+    ExecutionLog executions = new ExecutionLog(Files.createDirectories(TestCluster.NODES_DIR.resolve(name)));
     // 1 s handlers, 16 at once per node: the run lasts about 12 s without the cut. A quarter of
     // the items fail once, so that some wait for their retry when the database goes.
     String queue = executions.queueConfig(QUEUE, "1", "0123", 16, 10);
@@ -45,7 +48,7 @@ class DatabaseOutageIT {
         Thread.sleep(100);
       }
 
-      long cutAt = System.currentTimeMillis() * 1_000_000;
+      long cutAt = ChronoUnit.NANOS.between(Instant.EPOCH, Instant.now()); // the handler's clock
       proxy.cut();
       List<Health> health = new ArrayList<>();
       for (NodeProcess n : cluster.nodes) {

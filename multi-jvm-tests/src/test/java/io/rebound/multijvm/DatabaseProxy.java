@@ -75,6 +75,11 @@ final class DatabaseProxy implements AutoCloseable {
       }
       live.add(client);
       live.add(upstream);
+      if (cut) {
+        // cut() ran while this one was connecting and did not see it
+        closeQuietly(client);
+        closeQuietly(upstream);
+      }
       pipe(client, upstream);
       pipe(upstream, client);
     }

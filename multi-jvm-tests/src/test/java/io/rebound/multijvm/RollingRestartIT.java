@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +43,7 @@ class RollingRestartIT {
         }
         for (int i = 0; i < 2; i++) {
           NodeProcess n = cluster.node(i);
-          stoppedAt.add(System.currentTimeMillis() * 1_000_000);
+          stoppedAt.add(ChronoUnit.NANOS.between(Instant.EPOCH, Instant.now()));
           assertEquals(0, n.stop(), n + " did not exit cleanly on SIGTERM");
           cluster.start(i);
           cluster.awaitUp(START, 0, 1);
