@@ -25,6 +25,8 @@ class DatabaseOutageIT {
   private static final Duration CUT = Duration.ofSeconds(20);
   private static final String QUEUE = "recorded";
   private static final int ITEMS = 300;
+  /** The first character of the ids whose first handler call hangs. */
+  private static final String HANGS = "4";
 
   @Test
   void aTwentySecondDatabaseCutEndsEveryItemOnceWithNoOverlappingExecutionsWhileNodesStayAlive(TestInfo info) throws Exception {
@@ -32,19 +34,21 @@ class DatabaseOutageIT {
     PgDatabase db = TestCluster.freshDatabase();
     ExecutionLog executions = new ExecutionLog(Files.createDirectories(TestCluster.NODES_DIR.resolve(name)));
     // 1 s handlers, 16 at once per node: the run lasts about 12 s without the cut. A quarter of
-    // the items fail once, so that some wait for their retry when the database goes.
-    String queue = executions.queueConfig(QUEUE, "1", "0123", 16, 10);
+    // the items fail once, so that some wait for their retry when the database goes; a sixteenth
+    // hang once, until their 4 s attempt timeout has them killed, some of them during the cut.
+    String queue = executions.queueConfig(QUEUE, "1", "0123", HANGS, "4s", 16, 10);
     try (DatabaseProxy proxy = new DatabaseProxy(PgDatabase.SERVER);
         TestCluster cluster = new TestCluster(name, 2, queue, db, proxy.address())) {
       cluster.start(0, 1);
       cluster.awaitUp(START, 0, 1);
 
       List<String> ids = Items.enqueue(cluster::alive, QUEUE, 0, ITEMS, Duration.ofSeconds(60));
-      // Cut once items have succeeded and some wait for their retry (3 s after a failed first call).
+      // Cut once items have succeeded, some wait for their retry (3 s after a failed first call)
+      // and some hang, so that their attempt times out during the cut.
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (ended(executions) < 40 || waitingForRetry(executions) == 0) {
+      while (ended(executions) < 40 || waitingForRetry(executions) == 0 || hanging(executions) == 0) {
         assertTrue(System.nanoTime() < deadline, "the handler finished only " + ended(executions) + " calls in 60s, "
-            + waitingForRetry(executions) + " items wait for a retry");
+            + waitingForRetry(executions) + " items wait for a retry, " + hanging(executions) + " hang");
         Thread.sleep(100);
       }
 
@@ -62,6 +66,7 @@ class DatabaseOutageIT {
         Thread.sleep(250);
       }
       proxy.restore();
+      long restoredAt = ChronoUnit.NANOS.between(Instant.EPOCH, Instant.now());
 
       for (Health h : health) {
         assertTrue(h.aliveFailures.isEmpty(), h.node.name + ": /alive failed during the cut: " + h.aliveFailures);
@@ -80,6 +85,9 @@ class DatabaseOutageIT {
       assertTrue(notStartedAtCut > 0, "every item had started before the cut");
       long retriedAcrossCut = byItem.values().stream().filter(l -> l.get(0).how().equals("failed") && l.get(0).end() < cutAt && l.get(1).start() > cutAt).count();
       assertTrue(retriedAcrossCut > 0, "no item was waiting for its retry when the database went away");
+      long killedDuringCut = byItem.values().stream().flatMap(List::stream)
+          .filter(e -> e.how().equals("killed") && e.end() > cutAt && e.end() < restoredAt).count();
+      assertTrue(killedDuringCut > 0, "no attempt timed out (and had its handler killed) during the cut");
       assertEquals("", cluster.db.unbalancedAttempts(), "every started attempt has exactly one outcome");
     }
   }
@@ -91,6 +99,12 @@ class DatabaseOutageIT {
   /** Items whose last handler call failed as told, with no call after it yet. */
   private static long waitingForRetry(ExecutionLog log) throws IOException {
     return log.read().values().stream().filter(l -> l.get(l.size() - 1).how().equals("failed")).count();
+  }
+
+  /** Handler calls told to hang that run now (started less than the attempt timeout ago, as a rule). */
+  private static long hanging(ExecutionLog log) throws IOException {
+    return log.read().values().stream().flatMap(List::stream)
+        .filter(e -> e.item().startsWith(HANGS) && e.execution() == 1 && !e.ended()).count();
   }
 
   /** What a node's /alive and /ready answered during the cut. */

@@ -26,14 +26,19 @@ final class ExecutionLog {
   private static final String SCRIPT = """
       #!/bin/sh
       # $1: the log to append to; $2: seconds to work; $3: first characters of the item ids whose
-      # first execution fails (exit 75, transient) after its work.
+      # first execution fails (exit 75, transient) after its work; $4: ... whose first execution
+      # hangs (until Rebound kills it).
       log=$1
       echo "start $REBOUND_ITEM_ID $REBOUND_EXECUTION $(date +%s%N)" >> "$log"
       # Killed (a timeout, a cancel, a handoff): record the end before going.
       trap 'echo "end $REBOUND_ITEM_ID $REBOUND_EXECUTION $(date +%s%N) killed" >> "$log"; exit 75' TERM INT
-      sleep "$2" &
-      wait $!
       first=${REBOUND_ITEM_ID%"${REBOUND_ITEM_ID#?}"}
+      work=$2
+      case "$4" in
+        *"$first"*) if [ "$REBOUND_EXECUTION" = 1 ]; then work=600; fi ;;
+      esac
+      sleep "$work" &
+      wait $!
       case "$3" in
         *"$first"*) if [ "$REBOUND_EXECUTION" = 1 ]; then
             echo "end $REBOUND_ITEM_ID $REBOUND_EXECUTION $(date +%s%N) failed" >> "$log"; exit 75
@@ -67,17 +72,19 @@ final class ExecutionLog {
   /**
    * A queue whose handler is this log's script, working {@code seconds} per call; the first call
    * of an item whose id starts with one of {@code failFirst} (hex digits) fails, transiently, so
-   * that such items wait 3 s for their retry.
+   * that such items wait 3 s for their retry; the first call of one that starts with one of {@code
+   * hangFirst} works until the queue's {@code attemptTimeout} has Rebound kill it.
    */
-  String queueConfig(String queue, String seconds, String failFirst, int concurrency, int maxAttempts) {
+  String queueConfig(String queue, String seconds, String failFirst, String hangFirst, String attemptTimeout, int concurrency, int maxAttempts) {
     return """
 
         rebound.queues.%s {
-          handler { type = process, command = ["%s", "%s", "%s", "%s"] }
+          handler { type = process, command = ["%s", "%s", "%s", "%s", "%s"] }
           concurrency = %d
+          attempt-timeout = %s
           retry { max-attempts = %d, backoff = exponential, initial = 3s, max-interval = 3s, jitter = none }
         }
-        """.formatted(queue, script.toAbsolutePath(), log.toAbsolutePath(), seconds, failFirst, concurrency, maxAttempts);
+        """.formatted(queue, script.toAbsolutePath(), log.toAbsolutePath(), seconds, failFirst, hangFirst, concurrency, attemptTimeout, maxAttempts);
   }
 
   /** Every handler call recorded so far, per item, in order of start. */

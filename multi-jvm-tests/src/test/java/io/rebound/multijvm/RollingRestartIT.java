@@ -28,7 +28,7 @@ class RollingRestartIT {
     String name = info.getTestMethod().orElseThrow().getName();
     PgDatabase db = TestCluster.freshDatabase();
     ExecutionLog executions = new ExecutionLog(Files.createDirectories(TestCluster.NODES_DIR.resolve(name)));
-    try (TestCluster cluster = new TestCluster(name, 2, executions.queueConfig(QUEUE, "2", "0123", 16, 10), db, PgDatabase.SERVER)) {
+    try (TestCluster cluster = new TestCluster(name, 2, executions.queueConfig(QUEUE, "2", "0123", "", "5m", 16, 10), db, PgDatabase.SERVER)) {
       cluster.start(0, 1);
       cluster.awaitUp(START, 0, 1);
 
