@@ -25,7 +25,23 @@ final class Api {
   }
 
   static Reply get(String url) throws IOException, InterruptedException {
-    return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(40)).GET().build());
+    return get(url, Duration.ofSeconds(40));
+  }
+
+  /** A GET that waits out the node's per-caller rate limit (429, Retry-After) for up to a minute. */
+  static Reply getPatiently(String url) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      Reply r = get(url);
+      if (r.status() != 429 || System.nanoTime() > deadline) {
+        return r;
+      }
+      Thread.sleep(1000);
+    }
+  }
+
+  static Reply get(String url, Duration timeout) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build());
   }
 
   static Reply post(String url, String body) throws IOException, InterruptedException {

@@ -28,11 +28,17 @@ final class Items {
    * node safe. Answers their ids in order.
    */
   static List<String> enqueue(Supplier<List<NodeProcess>> nodes, int from, int to, Duration timeout) throws InterruptedException {
+    return enqueue(nodes, QUEUE, from, to, timeout);
+  }
+
+  /** {@link #enqueue(Supplier, int, int, Duration)} into another queue (keys {@code <queue>-N}). */
+  static List<String> enqueue(Supplier<List<NodeProcess>> nodes, String queue, int from, int to, Duration timeout) throws InterruptedException {
+    String keyPrefix = queue.equals(QUEUE) ? "item-" : queue + "-";
     ObjectNode body = Api.JSON.createObjectNode();
     ArrayNode items = body.putArray("items");
     for (int i = from; i < to; i++) {
       ObjectNode item = items.addObject();
-      item.put("key", "item-" + i);
+      item.put("key", keyPrefix + i);
       item.putObject("payload").put("ms", 20 + i % 20);
     }
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -42,7 +48,7 @@ final class Items {
       if (!up.isEmpty()) {
         NodeProcess n = up.get(Math.floorMod(from / Math.max(1, to - from) + attempt, up.size()));
         try {
-          Api.Reply r = Api.post(n.api() + "/v1/queues/" + QUEUE + "/items/batch", body.toString());
+          Api.Reply r = Api.post(n.api() + "/v1/queues/" + queue + "/items/batch", body.toString());
           if (r.ok()) {
             List<String> ids = new ArrayList<>();
             r.body().path("results").forEach(x -> ids.add(x.path("id").asText()));

@@ -35,7 +35,12 @@ final class PgDatabase implements AutoCloseable {
   }
 
   String url() {
-    return "jdbc:postgresql://" + SERVER + "/" + name;
+    return url(SERVER);
+  }
+
+  /** The URL of this database through another address, e.g. a {@link DatabaseProxy}'s. */
+  String url(String server) {
+    return "jdbc:postgresql://" + server + "/" + name;
   }
 
   static Connection connect(String database) throws SQLException {

@@ -14,10 +14,14 @@ final class Producer implements AutoCloseable {
   private volatile Throwable failure;
 
   Producer(Supplier<List<NodeProcess>> nodes, int batch, Duration every) {
+    this(nodes, Items.QUEUE, batch, every);
+  }
+
+  Producer(Supplier<List<NodeProcess>> nodes, String queue, int batch, Duration every) {
     thread = new Thread(() -> {
       try {
         for (int from = 0; running; from += batch) {
-          ids.addAll(Items.enqueue(nodes, from, from + batch, Duration.ofSeconds(90)));
+          ids.addAll(Items.enqueue(nodes, queue, from, from + batch, Duration.ofSeconds(90)));
           Thread.sleep(every.toMillis());
         }
       } catch (Throwable e) {

@@ -33,8 +33,21 @@ final class TestCluster implements AutoCloseable {
 
   /** @param extraConfig more config for every node, after the test's own (e.g. a schedule) */
   TestCluster(String test, int size, String extraConfig) throws IOException {
+    this(test, size, extraConfig, freshDatabase(), PgDatabase.SERVER);
+  }
+
+  /** A fresh database, once the node jar is known to be there (else it would be left behind). */
+  static PgDatabase freshDatabase() {
     assertTrue(Files.isRegularFile(NodeProcess.JAR), "no node jar at " + NodeProcess.JAR.toAbsolutePath() + ": package rebound-server first");
-    this.db = PgDatabase.create();
+    return PgDatabase.create();
+  }
+
+  /**
+   * @param db the test's fresh database, which this cluster drops on close
+   * @param databaseServer the {@code host:port} the nodes reach PostgreSQL at (a {@link DatabaseProxy}'s address)
+   */
+  TestCluster(String test, int size, String extraConfig, PgDatabase db, String databaseServer) throws IOException {
+    this.db = db;
     this.dir = NODES_DIR.resolve(test);
     Files.createDirectories(dir);
     Path config = dir.resolve("node.conf");
@@ -61,7 +74,7 @@ final class TestCluster implements AutoCloseable {
         pekko.cluster.sharding.rebalance-interval = 2s
         pekko-persistence-jdbc.shared-databases.rebound.db { numThreads = 4, maxConnections = 4 }
         """.formatted(CLUSTER_CONF.toAbsolutePath().toString().replace("\\", "/")) + extraConfig);
-    Map<String, String> env = Map.of("REBOUND_DATABASE_URL", db.url(), "REBOUND_DATABASE_USER", PgDatabase.USER);
+    Map<String, String> env = Map.of("REBOUND_DATABASE_URL", db.url(databaseServer), "REBOUND_DATABASE_USER", PgDatabase.USER);
     Set<Integer> taken = new HashSet<>();
     // A test JVM killed by a timeout must not leave node JVMs running behind it.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> nodes.forEach(NodeProcess::killQuietly)));
