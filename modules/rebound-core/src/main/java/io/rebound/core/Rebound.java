@@ -43,6 +43,7 @@ import io.rebound.core.outbox.OutboxSchema;
 import io.rebound.core.outbox.OutboxSettings;
 import io.rebound.core.storage.Schema;
 import io.rebound.core.tools.MissingMetadata;
+import io.rebound.core.tools.ToolParkings;
 import io.rebound.core.tools.ProbeTypes;
 import io.rebound.core.tools.ToolHealth;
 import io.rebound.core.tools.ToolSupervisor;
@@ -287,8 +288,11 @@ public final class Rebound implements AutoCloseable {
     IndexDatabase indexDb = new IndexDatabase(database.url(), database.user(), database.password(),
         indexSettings.poolSize() + indexSettings.queryThreads(),
         system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.index.query-dispatcher")));
-    MissingMetadata.init(system, new MissingMetadata.Runtime(rates, health, clock, indexDb));
     ClusterSharding sharding = ClusterSharding.get(system);
+    // Tools and items reach each other only through these two functions, wired here.
+    MissingMetadata.init(system, new MissingMetadata.Runtime(rates, system.settings().config().getInt("rebound.tool-defaults.release-rate"),
+        health, clock, indexDb,
+        (id, timeout) -> sharding.entityRefFor(ItemEntity.ENTITY_TYPE_KEY, id).<Done>ask(ItemEntity.Unpark::new, timeout)));
     ActorRef<ToolSupervisor.Command> tools = system.systemActorOf(
         ToolSupervisor.create(settings.tools(), health,
             system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.probe-dispatcher")),
@@ -337,7 +341,8 @@ public final class Rebound implements AutoCloseable {
     system.scheduler().scheduleWithFixedDelay(sampleEvery, sampleEvery, () -> alerts.sample(metrics.latest().queues().entrySet().stream()
         .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().depth()))), system.executionContext());
     ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
-        indexSettings.tagSlices(), wake.horizon(), system.settings().config().getBoolean("rebound.first-attempt-in-enqueue")));
+        indexSettings.tagSlices(), wake.horizon(), system.settings().config().getBoolean("rebound.first-attempt-in-enqueue"),
+        ReboundSettings.queueDefaults(system.settings().config()), ToolParkings.of(system)));
     // Items that left memory come back through the waker when the index shows them due.
     Waker.init(system, indexDb, settings.queues().keySet(), wake, clock);
 
