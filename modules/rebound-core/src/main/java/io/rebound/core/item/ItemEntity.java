@@ -48,6 +48,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <p>Attempts are fenced by their execution number: an outcome, timeout or heartbeat for any
  * execution but the current one is ignored.
+ *
+ * <p>What to do about a command is decided by {@link ItemLife}, a pure function of the state, the
+ * command and what the item reads from its node; this actor persists the events it decides and
+ * carries out its intents (timers, permits, the handler, parking, replies, passivation).
  */
 public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<ItemEntity.Command, ItemEntity.Event, ItemEntity.State> {
 
