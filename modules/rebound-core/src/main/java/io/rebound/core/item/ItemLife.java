@@ -2,6 +2,7 @@ package io.rebound.core.item;
 
 import io.rebound.api.ErrorKind;
 import io.rebound.api.RetryPolicy;
+import io.rebound.core.config.QueueSettings;
 import io.rebound.core.item.ItemEntity.AttemptCompleted;
 import io.rebound.core.item.ItemEntity.AttemptFailed;
 import io.rebound.core.item.ItemEntity.AttemptStarted;
@@ -115,8 +116,8 @@ public final class ItemLife {
    * @param incarnation what this actor did that is not in the journal
    */
   public record Context(
-      Instant now, io.rebound.core.config.QueueSettings queue, boolean hasHandler, List<String> toolsDown, RetryPolicy policy,
-      io.rebound.core.config.QueueSettings fallback, RandomGenerator random, Duration horizon, boolean firstAttemptInEnqueue,
+      Instant now, QueueSettings queue, boolean hasHandler, List<String> toolsDown, RetryPolicy policy,
+      QueueSettings fallback, RandomGenerator random, Duration horizon, boolean firstAttemptInEnqueue,
       Incarnation incarnation) {
 
     Duration maxPark() {

@@ -322,7 +322,7 @@ class ItemLifePropertyTest {
   }
 
   @Property(tries = 200)
-  void aPermitComesOnlyToAnItemThatAskedAndIsGivenBackWhenNotUsed(@ForAll("actions") List<Action> actions) {
+  void aPermitIsNeverAskedForWhileOneIsHeldNorHeldWithoutAnAttempt(@ForAll("actions") List<Action> actions) {
     Item item = new Item(PLAIN, false);
     for (Action a : actions) {
       item.act(a);
