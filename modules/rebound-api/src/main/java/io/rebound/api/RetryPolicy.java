@@ -39,7 +39,12 @@ public final class RetryPolicy {
   }
 
   public static final int MAX_ATTEMPTS_LIMIT = 10_000;
-  private static final Duration LONGEST = Duration.ofDays(365);
+  /**
+   * The longest wait anywhere in Rebound, the one cap: a policy's delays, a server's Retry-After,
+   * an enqueue's delay, a queue's max-park.
+   */
+  public static final Duration MAX_DELAY = Duration.ofDays(365);
+  private static final Duration LONGEST = MAX_DELAY;
   private static final int SCHEDULE_LIMIT = 100;
 
   private static final RetryPolicy DEFAULT = new Builder().build();

@@ -153,7 +153,7 @@ public final class EnqueueRequest {
 
     /** Wait this long before the first attempt; 0 to 365 days. Default 0. */
     public Builder delay(Duration value) {
-      if (value == null || value.isNegative() || value.compareTo(Duration.ofDays(365)) > 0) {
+      if (value == null || value.isNegative() || value.compareTo(io.rebound.api.RetryPolicy.MAX_DELAY) > 0) {
         throw new IllegalArgumentException("delay must be between 0 and 365 days, was " + value);
       }
       delay = value;

@@ -43,6 +43,7 @@ import io.rebound.core.outbox.OutboxSchema;
 import io.rebound.core.outbox.OutboxSettings;
 import io.rebound.core.storage.Schema;
 import io.rebound.core.tools.MissingMetadata;
+import io.rebound.core.tools.ToolParkings;
 import io.rebound.core.tools.ProbeTypes;
 import io.rebound.core.tools.ToolHealth;
 import io.rebound.core.tools.ToolSupervisor;
@@ -118,13 +119,16 @@ public final class Rebound implements AutoCloseable {
   private final WakeSettings wake;
   /** Enqueues asked of items and not yet answered: bounded by rebound.backpressure.max-enqueues-in-flight. */
   private final AtomicInteger enqueuesInFlight = new AtomicInteger();
-  /** The cluster's schedule runner, reached through its singleton proxy; set once in boot. */
-  private Schedules schedules;
+  /** The cluster's schedule runner, reached through its singleton proxy; set once by the assembly. */
+  Schedules schedules;
+  private final Clock clock;
 
-  private Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher, ToolHealth health,
+  /** Built by {@link NodeAssembly}, which starts and wires the node's actors. */
+  Rebound(ActorSystem<Void> system, ReboundSettings settings, ActorRef<Dispatcher.Command> dispatcher, ToolHealth health,
       IndexSettings indexSettings, ItemIndex index, Alerts alerts, ActorRef<Retention.Command> retention, ReboundMetrics metrics,
-      WakeSettings wake) {
+      WakeSettings wake, Clock clock) {
     this.system = system;
+    this.clock = clock;
     this.wake = wake;
     this.retention = retention;
     this.health = health;
@@ -157,6 +161,15 @@ public final class Rebound implements AutoCloseable {
 
   /** As {@link #start(Config, Map)}, with more handler types to choose from in config. */
   public static Rebound start(Config config, Map<String, JobHandler> handlers, Handlers types) {
+    return start(config, handlers, types, Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #start(Config, Map, Handlers)}, with the clock the node's persisted times, due times,
+   * retention and schedules come from (end-to-end tests control time with it). Pekko's timers keep
+   * their own scheduler: a test moves both.
+   */
+  public static Rebound start(Config config, Map<String, JobHandler> handlers, Handlers types, Clock clock) {
     Config resolved = withDefaults(config);
     configCheck(types).withHandlersInCode(handlers.keySet()).enforce(resolved);
     ReboundSettings settings = ReboundSettings.from(resolved);
@@ -172,7 +185,7 @@ public final class Rebound implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME,
         database.pekkoConfig().withFallback(encryption).withFallback(resolved));
     try {
-      return boot(system, settings, indexSettings, wake, schedules, outbox, resolvedHandlers, database);
+      return NodeAssembly.assemble(system, settings, indexSettings, wake, schedules, outbox, resolvedHandlers, database, clock);
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
@@ -198,37 +211,11 @@ public final class Rebound implements AutoCloseable {
         local.withFallback(database.pekkoConfig()).withFallback(resolved));
     try (IndexDatabase indexDb = new IndexDatabase(database.url(), database.user(), database.password(), 1,
         system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher")))) {
-      createIndexTables(system, indexDb, database, settings, IndexSettings.from(resolved).tagSlices());
+      NodeAssembly.createIndexTables(system, indexDb, database, settings, IndexSettings.from(resolved).tagSlices());
       return database.url();
     } finally {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().join();
-    }
-  }
-
-  private static void createIndexTables(ActorSystem<?> system, IndexDatabase indexDb, Database database, ReboundSettings settings,
-      int tagSlices) {
-    Map<String, List<String>> queueTools = new HashMap<>();
-    settings.queues().forEach((name, q) -> queueTools.put(name, q.tools()));
-    // Under the schema lock: CREATE TABLE IF NOT EXISTS still races on PostgreSQL when nodes start together.
-    try (Schema.Lock lock = database.lock()) {
-      // First: a node with another tag-slices must not touch the data at all.
-      indexDb.run(c -> {
-        io.rebound.core.index.IndexMeta.checkTagSlices(c, tagSlices);
-        return Done.getInstance();
-      }).toCompletableFuture().get(30, TimeUnit.SECONDS);
-      IndexProjection.createTables(system, indexDb, queueTools).toCompletableFuture().get(30, TimeUnit.SECONDS);
-      indexDb.run(c -> {
-        OutboxSchema.ensure(c);
-        return null;
-      }).toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof ReboundConfigException wrong) {
-        throw wrong;
-      }
-      throw new IllegalStateException("cannot create the index tables: " + e.getCause().getMessage(), e.getCause());
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot create the index tables: " + e.getMessage(), e);
     }
   }
 
@@ -250,135 +237,6 @@ public final class Rebound implements AutoCloseable {
         .withProbeTypes(ProbeTypes.keys());
   }
 
-  private static Rebound boot(ActorSystem<Void> system, ReboundSettings settings, IndexSettings indexSettings, WakeSettings wake,
-      ScheduleSettings scheduleSettings, OutboxSettings outbox, Map<String, JobHandler> handlers, Database database) {
-    Cluster cluster = Cluster.get(system);
-    CompletableFuture<Done> up = new CompletableFuture<>();
-    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(Done.getInstance()));
-    if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
-      // No seed nodes: this node is a cluster of its own.
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    }
-    Map<String, Integer> limits = new HashMap<>();
-    settings.queues().forEach((name, q) -> limits.put(name, q.concurrency()));
-    // Cluster-wide limits: one sharded limiter per limited queue hands out permits to every node's dispatcher.
-    LimitSettings limitSettings = LimitSettings.from(system.settings().config());
-    QueueLimiter.init(system, settings.queues(), limitSettings);
-    Set<String> limited = new java.util.HashSet<>();
-    settings.queues().forEach((name, q) -> {
-      if (q.limited()) {
-        limited.add(name);
-      }
-    });
-    HeldBack heldBack = new HeldBack();
-    Dispatcher.Limits clusterLimits = new Dispatcher.Limits(Set.copyOf(limited),
-        (queue, command) -> ClusterSharding.get(system).entityRefFor(QueueLimiter.ENTITY_TYPE_KEY, queue).tell(command),
-        limitSettings, heldBack);
-    ActorRef<Dispatcher.Command> dispatcher =
-        system.systemActorOf(Dispatcher.create(settings.maxConcurrency(), limits, wake.maxWaitingPerQueue(),
-            id -> ClusterSharding.get(system).entityRefFor(ItemEntity.ENTITY_TYPE_KEY, id).tell(new ItemEntity.Wake(null)), clusterLimits),
-            "rebound-dispatcher", Props.empty());
-    Executor handlerExecutor = system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.handler-dispatcher"));
-    Clock clock = Clock.systemUTC();
-    ToolHealth health = new ToolHealth(settings.tools().keySet());
-    Map<String, Integer> rates = new HashMap<>();
-    settings.tools().forEach((name, t) -> rates.put(name, t.releaseRate()));
-    // The read side: its own small pool, closed once the actor system is done with it.
-    IndexDatabase indexDb = new IndexDatabase(database.url(), database.user(), database.password(),
-        indexSettings.poolSize() + indexSettings.queryThreads(),
-        system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.index.query-dispatcher")));
-    MissingMetadata.init(system, new MissingMetadata.Runtime(rates, health, clock, indexDb));
-    ClusterSharding sharding = ClusterSharding.get(system);
-    ActorRef<ToolSupervisor.Command> tools = system.systemActorOf(
-        ToolSupervisor.create(settings.tools(), health,
-            system.dispatchers().lookup(DispatcherSelector.fromConfig("rebound.probe-dispatcher")),
-            tool -> sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool).tell(new MissingMetadata.ToolUp()), clock),
-        "rebound-tools", Props.empty());
-
-    CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "rebound-close-index",
-        () -> CompletableFuture.supplyAsync(() -> {
-          indexDb.close();
-          return Done.getInstance();
-        }, system.executionContext()));
-    createIndexTables(system, indexDb, database, settings, indexSettings.tagSlices());
-    IndexProjection.init(system, indexDb, indexSettings);
-    ItemIndex index = new ItemIndex(indexDb);
-    // How far the read side is behind: a gauge and an alert, since the waker reads the index.
-    IndexLag lag = new IndexLag(indexDb, io.rebound.core.item.ItemTags.all(indexSettings.tagSlices()));
-    system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(1), LAG_INTERVAL,
-        () -> lag.measure(clock.instant()).whenComplete((d, e) -> {
-          if (e != null) {
-            system.log().warn("Cannot measure the read side's lag: {}", e.getMessage());
-          }
-        }), system.executionContext());
-    Alerts alerts = new Alerts(index, settings.queues(), indexSettings.alerts(), clock,
-        io.rebound.core.index.ProjectionHealth.get(system), lag::last);
-
-    // Before the items start, so that it sees their first transitions; depth comes from the index.
-    MetricsSettings metricsSettings = MetricsSettings.from(system.settings().config());
-    ReboundMetrics metrics = ReboundMetrics.start(system, metricsSettings, settings.queues().keySet(), index::depthByQueue, settings.askTimeout());
-    io.micrometer.core.instrument.Gauge.builder("rebound.index.lag", lag, l -> l.last().toMillis() / 1000.0)
-        .description("How far the read side (rebound_item) is behind the journal; due items wake about this late")
-        .baseUnit("seconds").register(metrics.registry());
-    io.micrometer.core.instrument.FunctionCounter.builder("rebound.index.quarantined",
-            io.rebound.core.index.ProjectionHealth.get(system), io.rebound.core.index.ProjectionHealth::quarantined)
-        .description("Events this node's index projection could not store and put in rebound_index_quarantine")
-        .register(metrics.registry());
-    io.rebound.core.metrics.HeldBackGauges heldBackGauges = new io.rebound.core.metrics.HeldBackGauges(
-        metrics.registry(), heldBack, limitSettings.metricGroups());
-    system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(1), Duration.ofSeconds(1), heldBackGauges::refresh, system.executionContext());
-    CoordinatedShutdown.get(Adapter.toClassic(system))
-        .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "rebound-metrics-close", () -> {
-          metrics.close();
-          return CompletableFuture.completedFuture(Done.getInstance());
-        });
-    // Depth history for the alerts, from the depth the Metrics actor already polls.
-    Duration sampleEvery = indexSettings.alerts().depthSampleInterval();
-    system.scheduler().scheduleWithFixedDelay(sampleEvery, sampleEvery, () -> alerts.sample(metrics.latest().queues().entrySet().stream()
-        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().depth()))), system.executionContext());
-    ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
-        indexSettings.tagSlices(), wake.horizon(), system.settings().config().getBoolean("rebound.first-attempt-in-enqueue")));
-    // Items that left memory come back through the waker when the index shows them due.
-    Waker.init(system, indexDb, settings.queues().keySet(), wake, clock);
-
-    // Graceful shutdown: stop granting permits and let running attempts finish (bounded by the
-    // phase timeout, rebound.shutdown-timeout); sharding then hands its entities off.
-    CoordinatedShutdown.get(Adapter.toClassic(system))
-        .addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "rebound-drain-attempts", () ->
-            AskPattern.<Dispatcher.Command, Dispatcher.Drained>ask(
-                    dispatcher, Dispatcher.Drain::new, settings.shutdownTimeout(), system.scheduler())
-                .handleAsync((d, e) -> Done.getInstance(), system.executionContext()));
-    try {
-      up.get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("the node did not join its cluster within 30s", e);
-    }
-    // Retention: purges terminal items past their queue's retention (not started when disabled).
-    ActorRef<Retention.Command> retention = settings.retention().enabled()
-        ? system.systemActorOf(Retention.create(settings, clock), "rebound-retention", Props.empty()) : null;
-    // Once the Metrics actor answers it has subscribed to the transitions and registered every
-    // queue's meters: no item of this node goes uncounted, the first scrape shows every queue.
-    try {
-      metrics.snapshot().toCompletableFuture().get(settings.askTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("the node's Metrics actor did not start", e);
-    }
-    Rebound node = new Rebound(system, settings, dispatcher, health, indexSettings, index, alerts, retention, metrics, wake);
-    // Recurring schedules: one runner in the cluster, enqueueing through this facade (dedup keys per tick).
-    node.schedules = Schedules.start(system, scheduleSettings,
-        (queue, request) -> node.enqueue(queue, request).thenApply(r -> r.item().id()), clock, settings.askTimeout());
-    if (metricsSettings.queueBeans()) {
-      org.apache.pekko.cluster.UniqueAddress self = cluster.selfMember().uniqueAddress();
-      metrics.registerQueueBeans(settings.queues().keySet(), self.address() + "#" + self.longUid(), node.queueControl());
-    }
-    if (outbox.enabled()) {
-      // Once the node takes enqueues: committed rows of rebound_outbox become items (one relay per cluster).
-      OutboxRelay.init(system, database.url(), database.user(), database.password(), outbox, node::enqueueAs, clock,
-          new OutboxMeters(metrics.registry()));
-    }
-    return node;
-  }
-
   // ---- items ------------------------------------------------------------------------------
 
   /**
@@ -396,7 +254,7 @@ public final class Rebound implements AutoCloseable {
    * Enqueues as the item {@code id}: the outbox relay's ids come from its rows, so a repeat finds
    * the item; the trace context comes from the row too.
    */
-  private CompletionStage<EnqueueResult> enqueueAs(String id, String queue, EnqueueRequest request, String traceparent) {
+  CompletionStage<EnqueueResult> enqueueAs(String id, String queue, EnqueueRequest request, String traceparent) {
     QueueSettings q = settings.queues().get(queue);
     if (q == null) {
       return CompletableFuture.failedFuture(new UnknownQueueException(queue));
@@ -502,7 +360,7 @@ public final class Rebound implements AutoCloseable {
 
   private io.rebound.core.index.IndexRebuild indexRebuild() {
     return new io.rebound.core.index.IndexRebuild(system, index.database(), indexSettings.tagSlices(),
-        Cluster.get(system).selfMember().address().toString(), java.time.Clock.systemUTC());
+        Cluster.get(system).selfMember().address().toString(), clock);
   }
 
   /**
@@ -557,14 +415,22 @@ public final class Rebound implements AutoCloseable {
         .thenApply(x -> all.stream().map(CompletableFuture::join).toList());
   }
 
+  /**
+   * The items parked on a tool.
+   *
+   * @param count how many are parked on it
+   * @param items the ids of the first of them in release order
+   */
+  public record ParkedItems(int count, List<String> items) {}
+
   /** The items parked on a tool, the first {@code limit} in release order. */
-  public CompletionStage<MissingMetadata.ParkedItems> parked(String tool, int limit) {
+  public CompletionStage<ParkedItems> parked(String tool, int limit) {
     if (!health.knows(tool)) {
       return CompletableFuture.failedFuture(new UnknownToolException(tool));
     }
     return sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, tool)
         .<MissingMetadata.ParkedItems>ask(r -> new MissingMetadata.GetParked(limit, r), askTimeout)
-        .thenApplyAsync(p -> p, ec);
+        .thenApplyAsync(p -> new ParkedItems(p.count(), p.items()), ec);
   }
 
   /** Releases every item parked on a tool now (at its release rate), whatever its probe says. */
@@ -627,14 +493,34 @@ public final class Rebound implements AutoCloseable {
     dispatcher.tell(new Dispatcher.Resume(queue));
   }
 
+  /**
+   * This node's attempt permits.
+   *
+   * @param running attempts running on this node
+   * @param waiting items waiting for a permit on this node
+   * @param draining the node is shutting down: it grants no more permits
+   * @param queues the same per queue
+   */
+  public record Permits(int running, int waiting, boolean draining, Map<String, QueuePermits> queues) {}
+
+  /** One queue's attempt permits on this node: its concurrency {@code limit} and whether it is paused. */
+  public record QueuePermits(int running, int waiting, int limit, boolean paused) {}
+
   /** Permits out and waiting on this node, per queue. */
-  public CompletionStage<Dispatcher.Stats> dispatcherStats() {
+  public CompletionStage<Permits> dispatcherStats() {
     return AskPattern.<Dispatcher.Command, Dispatcher.Stats>ask(dispatcher, Dispatcher.GetStats::new, askTimeout, system.scheduler())
-        .thenApplyAsync(stats -> stats, ec);
+        .thenApplyAsync(Rebound::permits, ec);
   }
 
+  private static Permits permits(Dispatcher.Stats s) {
+    Map<String, QueuePermits> queues = new java.util.TreeMap<>();
+    s.queues().forEach((q, v) -> queues.put(q, new QueuePermits(v.running(), v.waiting(), v.limit(), v.paused())));
+    return new Permits(s.running(), s.waiting(), s.draining(), java.util.Collections.unmodifiableMap(queues));
+  }
+
+
   /** What the queue MBeans may do: this facade's pause and resume, and the dispatcher's view. */
-  private QueueControl queueControl() {
+  QueueControl queueControl() {
     return new QueueControl() {
       @Override
       public void pause(String queue) {
@@ -649,7 +535,7 @@ public final class Rebound implements AutoCloseable {
       @Override
       public CompletionStage<Boolean> paused(String queue) {
         return dispatcherStats().thenApply(stats -> {
-          Dispatcher.QueueStats q = stats.queues().get(queue);
+          QueuePermits q = stats.queues().get(queue);
           return q != null && q.paused();
         });
       }

@@ -199,7 +199,7 @@ public final class QueueSettings {
 
     /** More than 0, at most 365 days. Default 24h. */
     public Builder maxPark(Duration value) {
-      maxPark = positive("max-park", value, Duration.ofDays(365));
+      maxPark = positive("max-park", value, RetryPolicy.MAX_DELAY);
       return this;
     }
 

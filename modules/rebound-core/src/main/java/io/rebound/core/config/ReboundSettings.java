@@ -74,6 +74,14 @@ public record ReboundSettings(
         + ";DATABASE_TO_UPPER=false;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=131072";
   }
 
+  /**
+   * The settings of an item whose queue is no longer configured: {@code rebound.queue-defaults}
+   * alone (its max-park, park-retry and kill grace still apply to it).
+   */
+  public static QueueSettings queueDefaults(Config root) {
+    return queue("rebound.queue-defaults", "defaults", root.getConfig("rebound.queue-defaults"));
+  }
+
   private static QueueSettings queue(String prefix, String name, Config q) {
     QueueSettings.Builder b = read(prefix, () -> QueueSettings.builder(name));
     read(prefix + ".concurrency", () -> b.concurrency(q.getInt("concurrency")));

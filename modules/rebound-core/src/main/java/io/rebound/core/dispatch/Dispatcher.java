@@ -73,7 +73,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
   public record TryRequest(Request request) implements Command {}
 
   /** Gives a permit back (the attempt ended), or withdraws a request not yet granted. */
-  public record Release(String itemId) implements Command {}
+  public record ReturnPermit(String itemId) implements Command {}
 
   public record Pause(String queue) implements Command {}
 
@@ -214,7 +214,7 @@ public final class Dispatcher extends AbstractBehavior<Dispatcher.Command> {
     return newReceiveBuilder()
         .onMessage(Request.class, this::onRequest)
         .onMessage(TryRequest.class, this::onTryRequest)
-        .onMessage(Release.class, r -> forget(r.itemId()))
+        .onMessage(ReturnPermit.class, r -> forget(r.itemId()))
         .onMessage(OwnerStopped.class, this::onOwnerStopped)
         .onMessage(Pause.class, p -> setPaused(p.queue(), true))
         .onMessage(Resume.class, p -> setPaused(p.queue(), false))

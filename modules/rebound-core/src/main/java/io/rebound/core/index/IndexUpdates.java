@@ -2,7 +2,7 @@ package io.rebound.core.index;
 
 import io.rebound.core.crypto.Encryption;
 import io.rebound.core.item.ItemEntity;
-import io.rebound.core.item.ItemStatus;
+import io.rebound.core.item.ItemEvents;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -104,7 +104,8 @@ public final class IndexUpdates {
       change.columns.clear();
       change.whole = true;
     }
-    Map<String, Object> columns = columns(event);
+    ItemEvents.Meaning meaning = ItemEvents.meaning(event);
+    Map<String, Object> columns = columns(meaning);
     if (redactErrors && columns.get("last_error") != null) {
       columns.put("last_error", Encryption.REDACTED_ERROR);
     }
@@ -112,13 +113,9 @@ public final class IndexUpdates {
     change.columns.put("seq_nr", seqNr);
     change.seqNr = seqNr;
     change.events.add(new Folded(seqNr, event.getClass().getName()));
-    if (event instanceof ItemEntity.Parked p) {
-      change.parkedOn = List.copyOf(p.tools());
-      change.parkedAt = p.at();
-    } else if (event instanceof ItemEntity.Unparked || event instanceof ItemEntity.Cancelled
-        || event instanceof ItemEntity.DeadLettered) {
-      // The only ways out of PARKED.
-      change.parkedOn = List.of();
+    if (meaning.parkedOn() != null) {
+      change.parkedOn = meaning.parkedOn();
+      change.parkedAt = meaning.at();
     }
   }
 
@@ -223,64 +220,16 @@ public final class IndexUpdates {
     }
   }
 
-  /** The columns an event sets. */
+  /** The columns an event sets ({@link ItemEvents} says which), as the index stores them. */
   static Map<String, Object> columns(ItemEntity.Event event) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    if (event instanceof ItemEntity.Enqueued e) {
-      m.put("queue", e.queue());
-      m.put("item_key", e.key());
-      status(m, ItemStatus.PENDING, e.at());
-      m.put("priority", e.priority());
-      m.put("attempts", 0);
-      m.put("next_attempt_at", time(e.notBefore()));
-      m.put("last_error_kind", null);
-      m.put("last_error", null);
-      m.put("created_at", time(e.at()));
-      m.put("wake_at", time(e.notBefore() != null ? e.notBefore() : e.at()));
-    } else if (event instanceof ItemEntity.AttemptStarted e) {
-      status(m, ItemStatus.RUNNING, e.at());
-      m.put("attempts", e.attempt());
-      m.put("next_attempt_at", null);
-    } else if (event instanceof ItemEntity.Succeeded e) {
-      status(m, ItemStatus.SUCCEEDED, e.at());
-    } else if (event instanceof ItemEntity.AttemptFailed e) {
-      // Without a next attempt a DeadLettered event follows in the same write.
-      status(m, e.nextAttemptAt() == null ? ItemStatus.RUNNING : ItemStatus.WAITING, e.at());
-      m.put("attempts", e.attempt());
-      m.put("next_attempt_at", time(e.nextAttemptAt()));
-      m.put("wake_at", time(e.nextAttemptAt()));
-      m.put("last_error_kind", e.kind().name());
-      m.put("last_error", truncate(e.message()));
-    } else if (event instanceof ItemEntity.DeadLettered e) {
-      status(m, ItemStatus.DEAD_LETTERED, e.at());
-      m.put("last_error_kind", e.kind().name());
-    } else if (event instanceof ItemEntity.Parked e) {
-      status(m, ItemStatus.PARKED, e.at());
-      m.put("attempts", e.attempts());
-      m.put("next_attempt_at", time(e.until()));
-      m.put("wake_at", time(e.until()));
-      m.put("last_error_kind", "TOOL_UNAVAILABLE");
-      m.put("last_error", truncate(e.message()));
-    } else if (event instanceof ItemEntity.Unparked e) {
-      status(m, ItemStatus.PENDING, e.at());
-      m.put("wake_at", time(e.at()));
-    } else if (event instanceof ItemEntity.Cancelled e) {
-      status(m, ItemStatus.CANCELLED, e.at());
-    } else if (event instanceof ItemEntity.Redriven e) {
-      status(m, ItemStatus.PENDING, e.at());
-      m.put("wake_at", time(e.at()));
-      m.put("attempts", 0);
-    }
-    return m;
+    return columns(ItemEvents.meaning(event));
   }
 
-  private static void status(Map<String, Object> m, ItemStatus status, Instant at) {
-    m.put("status", status.name());
-    m.put("updated_at", time(at));
-    // Events that set a due time put it after this.
-    m.put("next_attempt_at", null);
-    // Only open items are due: the waker reads this column.
-    m.put("wake_at", null);
+  private static Map<String, Object> columns(ItemEvents.Meaning meaning) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    meaning.columns().forEach((name, value) -> m.put(name,
+        value instanceof Instant at ? time(at) : "last_error".equals(name) ? truncate((String) value) : value));
+    return m;
   }
 
   private static int update(Connection c, String table, String id, Map<String, Object> columns) throws SQLException {

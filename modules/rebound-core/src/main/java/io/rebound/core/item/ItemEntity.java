@@ -15,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
-import io.rebound.core.tools.MissingMetadata;
 import io.rebound.core.tools.ToolSupervisor;
 import io.rebound.core.tracing.AttemptSpan;
 import org.apache.pekko.Done;
@@ -34,6 +33,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.Recovery;
@@ -48,19 +48,18 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <p>Attempts are fenced by their execution number: an outcome, timeout or heartbeat for any
  * execution but the current one is ignored.
+ *
+ * <p>What to do about a command is decided by {@link ItemLife}, a pure function of the state, the
+ * command and what the item reads from its node; this actor persists the events it decides and
+ * carries out its intents (timers, permits, the handler, parking, replies, passivation).
  */
 public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<ItemEntity.Command, ItemEntity.Event, ItemEntity.State> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "Item");
 
-  static final int MAX_MESSAGE = 2_000;
-  static final int MAX_STACK_TRACE = 8_000;
+  static final int MAX_MESSAGE = ItemLife.MAX_MESSAGE;
+  static final int MAX_STACK_TRACE = ItemLife.MAX_STACK_TRACE;
   private static final Duration IDLE_PASSIVATION = Duration.ofSeconds(2);
-  private static final Duration MAX_RETRY_AFTER = Duration.ofDays(365);
-  private static final String ATTEMPT_TIMER = "attempt";
-  private static final String DUE_TIMER = "due";
-  private static final String IDLE_TIMER = "idle";
-  private static final String KILL_TIMER = "kill";
   /** Items recovered on this node from a journal without its Enqueued event (left alone). */
   public static final java.util.concurrent.atomic.AtomicLong HEADLESS_JOURNALS = new java.util.concurrent.atomic.AtomicLong();
   static final Duration PERSIST_BACKOFF_MIN = Duration.ofMillis(500);
@@ -92,8 +91,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   /** Sends a dead letter back to PENDING with its attempts starting again. */
   public record Redrive(ActorRef<Reply> replyTo) implements Command {}
 
-  /** A tool it was parked on is back (from MissingMetadata): to PENDING, keeping its priority. */
-  public record Release(ActorRef<Done> replyTo) implements Command {}
+  /** A tool it was parked on is back (from its tool's MissingMetadata): to PENDING, keeping its priority. */
+  public record Unpark(ActorRef<Done> replyTo) implements Command {}
 
   /** The handler of the given execution is alive: restart the attempt timeout. */
   public record Heartbeat(int execution) implements Command {}
@@ -252,35 +251,46 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
       return status != null;
     }
 
+    /**
+     * The state after the event. A move it makes ({@link ItemEvents#statusAfter}) must be in
+     * {@link ItemStatus#ALLOWED}: anything else is a bug, and fails loudly rather than leaving an
+     * item in a status no rule expects.
+     *
+     * @throws IllegalStateException on a move outside the table
+     */
     State apply(Event event) {
       if (!exists() && !(event instanceof Enqueued)) {
         // A journal without its Enqueued (a purge raced a write): nothing to build an item from.
         // The item stays unknown (logged on recovery) rather than crash-looping on missing fields.
         return this;
       }
+      ItemStatus to = ItemEvents.statusAfter(event);
+      if (exists() && (event instanceof Enqueued || (to != null && !status.canMoveTo(to)) || (to == null && status != ItemStatus.RUNNING))) {
+        throw new IllegalStateException("item " + id + ": " + event.getClass().getSimpleName() + " cannot move it from "
+            + status + " to " + (to == null ? status : to) + " (not in ItemStatus.ALLOWED): " + event);
+      }
       if (event instanceof Enqueued e) {
-        return new State(e.id(), e.queue(), e.key(), e.payload(), e.priority(), ItemStatus.PENDING, 0, 0, e.at(), e.at(), e.notBefore(), null, null, e.policy(), List.of(), null,
+        return new State(e.id(), e.queue(), e.key(), e.payload(), e.priority(), to, 0, 0, e.at(), e.at(), e.notBefore(), null, null, e.policy(), List.of(), null,
             e.group(), e.traceparent());
       } else if (event instanceof AttemptStarted e) {
-        return with(ItemStatus.RUNNING, e.attempt(), e.execution(), e.at(), null, lastErrorKind, lastError);
+        return with(to, e.attempt(), e.execution(), e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Succeeded e) {
-        return with(ItemStatus.SUCCEEDED, attempts, executions, e.at(), null, lastErrorKind, lastError).counted();
+        return with(to, attempts, executions, e.at(), null, lastErrorKind, lastError).counted();
       } else if (event instanceof AttemptFailed e) {
-        // With no next attempt a DeadLettered event follows in the same write.
-        ItemStatus next = e.nextAttemptAt() == null ? ItemStatus.RUNNING : ItemStatus.WAITING;
-        return with(next, attempts, executions, e.at(), e.nextAttemptAt(), e.kind(), e.message()).counted();
+        // With no next attempt it stays RUNNING: a DeadLettered event follows in the same write.
+        return with(to == null ? status : to, attempts, executions, e.at(), e.nextAttemptAt(), e.kind(), e.message()).counted();
       } else if (event instanceof DeadLettered e) {
-        return with(ItemStatus.DEAD_LETTERED, attempts, executions, e.at(), null, lastErrorKind, lastError);
+        return with(to, attempts, executions, e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Parked e) {
-        return new State(id, queue, key, payload, priority, ItemStatus.PARKED, e.attempts(), executions, createdAt, e.at(),
+        return new State(id, queue, key, payload, priority, to, e.attempts(), executions, createdAt, e.at(),
             e.until(), ErrorKind.TOOL_UNAVAILABLE, e.message(), policy, List.copyOf(e.tools()),
             parkedSince != null ? parkedSince : e.at(), group, traceparent);
       } else if (event instanceof Unparked e) {
-        return with(ItemStatus.PENDING, attempts, executions, e.at(), null, lastErrorKind, lastError);
+        return with(to, attempts, executions, e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Cancelled e) {
-        return with(ItemStatus.CANCELLED, attempts, executions, e.at(), null, lastErrorKind, lastError);
+        return with(to, attempts, executions, e.at(), null, lastErrorKind, lastError);
       } else if (event instanceof Redriven e) {
-        return with(ItemStatus.PENDING, 0, executions, e.at(), null, lastErrorKind, lastError).counted();
+        return with(to, 0, executions, e.at(), null, lastErrorKind, lastError).counted();
       }
       throw new IllegalArgumentException("unknown event " + event);
     }
@@ -410,409 +420,171 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     });
   }
 
+  /**
+   * One handler per state, each deciding with {@link ItemLife} and carrying the decision out. The
+   * builders are tried in order: while an enqueue waits for its permit answer, the first.
+   */
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     var builder = newCommandHandlerWithReplyBuilder();
     builder.forState(s -> enqueueing != null)
-        .onCommand(PermitGranted.class, this::onFirstPermitGranted)
-        .onCommand(PermitBusy.class, (s, c) -> enqueueAlone(s))
-        .onCommand(PermitDeferred.class, (s, c) -> enqueueAlone(s))
-        .onAnyCommand((s, c) -> Effect().stash());
-    builder
-        .forAnyState()
-        .onCommand(Enqueue.class, this::onEnqueue)
-        .onCommand(GetItem.class, this::onGet)
-        .onCommand(Cancel.class, this::onCancel)
-        .onCommand(Redrive.class, this::onRedrive)
-        .onCommand(Release.class, this::onRelease)
-        .onCommand(PermitGranted.class, this::onPermitGranted)
-        .onCommand(PermitDeferred.class, this::onPermitDeferred)
-        .onCommand(AttemptCompleted.class, this::onAttemptCompleted)
-        .onCommand(AttemptTimedOut.class, this::onTimedOut)
-        .onCommand(Heartbeat.class, this::onHeartbeat)
-        .onCommand(RecoverOrphan.class, this::onRecoverOrphan)
-        .onCommand(Due.class, this::onDue)
-        .onCommand(Idle.class, this::onIdle)
-        .onCommand(Stop.class, this::onStop)
-        .onCommand(Wake.class, this::onWake)
-        .onCommand(HandlerGraceOver.class, this::onHandlerGraceOver);
-    // The builders are tried in order: while an enqueue waits for its permit answer, the first.
+        .onAnyCommand((s, c) -> carryOut(s, ItemLife.whileEnqueueing(s, c, context(s, c))));
+    builder.forState(s -> !s.exists())
+        .onAnyCommand((s, c) -> carryOut(s, ItemLife.whenUnknown(s, c, context(s, c))));
+    builder.forState(s -> s.status() == ItemStatus.PENDING || s.status() == ItemStatus.WAITING)
+        .onAnyCommand((s, c) -> carryOut(s, ItemLife.whenWaitingForAttempt(s, c, context(s, c))));
+    builder.forState(s -> s.status() == ItemStatus.RUNNING)
+        .onAnyCommand((s, c) -> carryOut(s, ItemLife.whenRunning(s, c, context(s, c))));
+    builder.forState(s -> s.status() == ItemStatus.PARKED)
+        .onAnyCommand((s, c) -> carryOut(s, ItemLife.whenParked(s, c, context(s, c))));
+    builder.forState(s -> s.status().isTerminal())
+        .onAnyCommand((s, c) -> carryOut(s, ItemLife.whenFinished(s, c, context(s, c))));
     return builder.build();
   }
 
-  // ---- command handlers -------------------------------------------------------------------
+  // ---- deciding ---------------------------------------------------------------------------
 
-  private ReplyEffect<Event, State> onEnqueue(State s, Enqueue c) {
-    if (s.exists()) {
-      return Effect().reply(c.replyTo(), new Accepted(view(s), false));
-    }
-    timers.cancel(IDLE_TIMER);
-    Instant now = now();
-    Instant notBefore = c.notBefore() != null && c.notBefore().isAfter(now) ? c.notBefore() : null;
-    if (rt.firstAttemptInEnqueue() && notBefore == null && rt.queues().containsKey(c.queue()) && rt.handlers().containsKey(c.queue())) {
-      // Due at once: if a permit is free now, the first attempt starts in the enqueue's own write
-      // (one journal write and one index change fewer per item, and no round trip before it runs).
-      enqueueing = c;
-      long order = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
-      rt.dispatcher().tell(new Dispatcher.TryRequest(new Dispatcher.Request(id, c.queue(), c.priority(), order, grants, ctx.getSelf(), c.group())));
-      return Effect().noReply();
-    }
-    return Effect()
-        .persist(enqueued(c, now, notBefore))
-        .thenRun(this::changed)
-        .thenReply(c.replyTo(), ns -> new Accepted(view(ns), true));
+  private ItemLife.Context context(State s, Command c) {
+    String queue = s.exists() ? s.queue() : enqueueing != null ? enqueueing.queue() : c instanceof Enqueue e ? e.queue() : null;
+    QueueSettings q = queue == null ? null : rt.queues().get(queue);
+    List<String> down = q == null || q.tools().isEmpty() ? List.of() : rt.toolHealth().down(q.tools());
+    return new ItemLife.Context(now(), q, queue != null && rt.handlers().containsKey(queue), down, policy(s, q), rt.fallback(),
+        ThreadLocalRandom.current(), rt.horizon(), rt.firstAttemptInEnqueue(), incarnation(s, c));
   }
 
-  private Enqueued enqueued(Enqueue c, Instant now, Instant notBefore) {
-    return new Enqueued(id, c.queue(), c.key(), c.payload(), c.priority(), now, notBefore, c.policy(), c.group(), c.traceparent());
+  private ItemLife.Incarnation incarnation(State s, Command c) {
+    boolean otherWaker = waker != null && c instanceof Wake w && w.replyTo() != null && !waker.equals(w.replyTo());
+    return new ItemLife.Incarnation(enqueueing, permitRequested, holdingPermit,
+        handlerRunning == null ? null : handlerRunning.execution(), stopWhenHandlerEnds, waker != null, otherWaker,
+        passivatedIn != null && s != passivatedIn);
   }
 
-  /** The permit for a new item's first attempt: enqueue and start it in one write. */
-  private ReplyEffect<Event, State> onFirstPermitGranted(State s, PermitGranted c) {
-    Enqueue e = enqueueing;
-    enqueueing = null;
-    Instant now = now();
-    Enqueued created = enqueued(e, now, null);
-    State pending = s.apply(created);
-    if (!rt.toolHealth().down(rt.queues().get(e.queue()).tools()).isEmpty()) {
-      // A tool is down: enqueue alone; asking again for a permit parks it, as for any item.
-      release();
-      return enqueueAlone(s, e, now);
+  // ---- carrying out -----------------------------------------------------------------------
+
+  /** Carries a decision out: the first intents now, then the events, then the rest and the answer. */
+  private ReplyEffect<Event, State> carryOut(State s, ItemLife.Decision d) {
+    d.first().forEach(i -> carry(i, s));
+    if (d.stash()) {
+      return Effect().stash();
     }
-    holdingPermit = true;
-    return Effect()
-        .persist(List.of(created, new AttemptStarted(1, 1, now)))
-        .thenRun(ns -> {
-          publish(pending);
-          startAttempt(ns);
-        })
-        .thenReply(e.replyTo(), ns -> new Accepted(view(ns), true))
-        .thenUnstashAll();
+    if (d.stop()) {
+      return Effect().stop().thenNoReply();
+    }
+    EffectBuilder<Event, State> effect = d.events().isEmpty() ? Effect().none()
+        : d.events().size() == 1 ? Effect().persist(d.events().get(0)) : Effect().persist(d.events());
+    if (!d.then().isEmpty()) {
+      effect = effect.thenRun(ns -> d.then().forEach(i -> carry(i, ns)));
+    }
+    ReplyEffect<Event, State> reply = answer(effect, d.answer());
+    return d.unstash() ? reply.thenUnstashAll() : reply;
   }
 
-  private ReplyEffect<Event, State> enqueueAlone(State s) {
-    Enqueue e = enqueueing;
-    enqueueing = null;
-    return enqueueAlone(s, e, now());
+  private ReplyEffect<Event, State> answer(EffectBuilder<Event, State> effect, ItemLife.Answer answer) {
+    if (answer == null) {
+      return effect.thenNoReply();
+    } else if (answer instanceof ItemLife.AnswerItem a) {
+      return effect.thenReply(a.to(), ns -> new Accepted(view(ns), a.created()));
+    } else if (answer instanceof ItemLife.AnswerNotFound a) {
+      return effect.thenReply(a.to(), ns -> new NotFound(id));
+    } else if (answer instanceof ItemLife.AnswerRejected a) {
+      return effect.thenReply(a.to(), ns -> new Rejected(view(ns), a.action()));
+    } else if (answer instanceof ItemLife.AnswerDone a) {
+      return effect.thenReply(a.to(), ns -> Done.getInstance());
+    }
+    throw new IllegalArgumentException("unknown answer " + answer);
   }
 
-  private ReplyEffect<Event, State> enqueueAlone(State s, Enqueue e, Instant now) {
-    return Effect()
-        .persist(enqueued(e, now, null))
-        .thenRun(this::changed)
-        .thenReply(e.replyTo(), ns -> new Accepted(view(ns), true))
-        .thenUnstashAll();
-  }
-
-  private ReplyEffect<Event, State> onGet(State s, GetItem c) {
-    if (!s.exists()) {
-      passivateWhenIdle();
-      return Effect().reply(c.replyTo(), new NotFound(id));
-    }
-    return Effect().reply(c.replyTo(), new Accepted(view(s), false));
-  }
-
-  private ReplyEffect<Event, State> onCancel(State s, Cancel c) {
-    if (!s.exists()) {
-      passivateWhenIdle();
-      return Effect().reply(c.replyTo(), new NotFound(id));
-    }
-    if (!s.status().canMoveTo(ItemStatus.CANCELLED)) {
-      return Effect().reply(c.replyTo(), new Rejected(view(s), "cancel"));
-    }
-    // The running handler is told to stop; its outcome is fenced off because the item is no longer
-    // RUNNING, and the permit is held until it has ended.
-    signalHandler(s);
-    return Effect()
-        .persist(new Cancelled(c.reason(), now()))
-        .thenRun(this::changed)
-        .thenReply(c.replyTo(), ns -> new Accepted(view(ns), false));
-  }
-
-  private ReplyEffect<Event, State> onRedrive(State s, Redrive c) {
-    if (!s.exists()) {
-      passivateWhenIdle();
-      return Effect().reply(c.replyTo(), new NotFound(id));
-    }
-    // Only a dead letter is redriven (PARKED -> PENDING is the item's own unparking).
-    if (s.status() != ItemStatus.DEAD_LETTERED) {
-      return Effect().reply(c.replyTo(), new Rejected(view(s), "redrive"));
-    }
-    timers.cancel(IDLE_TIMER);
-    return Effect()
-        .persist(new Redriven(now()))
-        .thenRun(this::changed)
-        .thenReply(c.replyTo(), ns -> new Accepted(view(ns), false));
-  }
-
-  private ReplyEffect<Event, State> onRelease(State s, Release c) {
-    if (s.status() != ItemStatus.PARKED) {
-      // Already released (a repeat after a crash), or it left PARKED some other way.
-      if (!s.exists()) {
-        passivateWhenIdle();
-      }
-      return Effect().reply(c.replyTo(), Done.getInstance());
-    }
-    return Effect().persist(new Unparked(now())).thenRun(this::changed).thenReply(c.replyTo(), ns -> Done.getInstance());
-  }
-
-  private ReplyEffect<Event, State> onPermitGranted(State s, PermitGranted c) {
-    boolean ready = (s.status() == ItemStatus.PENDING || s.status() == ItemStatus.WAITING) && isDue(s);
-    if (!permitRequested || !ready) {
-      // The dispatcher counts this permit as out: give it back.
-      release();
-      return Effect().noReply();
-    }
-    List<String> down = settings(s).map(q -> rt.toolHealth().down(q.tools())).orElse(List.of());
-    if (!down.isEmpty()) {
-      // Checked against the node's view, no round trip: park rather than burn an attempt.
-      release();
-      answerWaker(WakeOutcome.IDLE);
-      return park(s, s.attempts(), 0, down, "tools down: " + String.join(", ", down));
-    }
-    permitRequested = false;
-    holdingPermit = true;
-    answerWaker(WakeOutcome.STARTED);
-    return Effect()
-        .persist(new AttemptStarted(s.attempts() + 1, s.executions() + 1, now()))
-        .thenRun(this::startAttempt)
-        .thenNoReply();
-  }
-
-  /** The node has enough items of this queue waiting: this one waits in the journal and the index instead. */
-  private ReplyEffect<Event, State> onPermitDeferred(State s, PermitDeferred c) {
-    if (permitRequested) {
+  /** Carries one intent out, with the state as it is then. */
+  private void carry(ItemLife.Intent intent, State s) {
+    if (intent instanceof ItemLife.RequestPermit) {
+      permitRequested = true;
+      // Older first within a priority; microseconds, so that items enqueued one after another keep their order.
+      rt.dispatcher().tell(new Dispatcher.Request(id, s.queue(), s.priority(), order(s.createdAt()), grants, ctx.getSelf(), s.group()));
+    } else if (intent instanceof ItemLife.TryFirstPermit t) {
+      enqueueing = t.enqueue();
+      Enqueue c = t.enqueue();
+      rt.dispatcher().tell(new Dispatcher.TryRequest(new Dispatcher.Request(id, c.queue(), c.priority(), t.order(), grants, ctx.getSelf(), c.group())));
+    } else if (intent instanceof ItemLife.EnqueueAnswered) {
+      enqueueing = null;
+    } else if (intent instanceof ItemLife.ReturnPermit) {
+      returnPermit();
+    } else if (intent instanceof ItemLife.HoldPermit) {
       permitRequested = false;
-      answerWaker(WakeOutcome.DEFERRED);
-      passivate(s);
-    }
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<Event, State> onWake(State s, Wake c) {
-    if (isOpen(s) && s.status() != ItemStatus.RUNNING && !permitRequested) {
-      // In memory already (asked something while not due, say) and due now: take the work up.
-      arm(s);
-    }
-    if (c.replyTo() == null) {
-      return Effect().noReply();
-    }
-    if (permitRequested) {
-      // Answered when the permit comes (or the dispatcher defers it); a repeat replaces nothing.
-      if (waker != null && !waker.equals(c.replyTo())) {
-        answerWaker(WakeOutcome.IDLE);
-      }
-      waker = c.replyTo();
-    } else {
-      c.replyTo().tell(new Woken(id, s.status() == ItemStatus.RUNNING ? WakeOutcome.STARTED : WakeOutcome.IDLE));
-      if (!s.exists()) {
-        passivateWhenIdle();
-      }
-    }
-    return Effect().noReply();
-  }
-
-  private void answerWaker(WakeOutcome outcome) {
-    if (waker != null) {
-      waker.tell(new Woken(id, outcome));
-      waker = null;
-    }
-  }
-
-  private ReplyEffect<Event, State> onAttemptCompleted(State s, AttemptCompleted c) {
-    boolean ended = handlerEnded(c.execution());
-    if (ended && stopWhenHandlerEnds) {
-      // A handoff waited for this handler: it stops once this outcome (if current) is recorded.
-      ctx.getSelf().tell(new Stop());
-    }
-    if (!isCurrent(s, c.execution())) {
-      ctx.getLog().debug("Item {}: ignoring the late outcome of execution {}", id, c.execution());
-      if (ended && !stopWhenHandlerEnds && s.exists()) {
-        // Its handler has really ended now: give the permit back, go on with the next attempt.
-        arm(s);
-      }
-      return Effect().noReply();
-    }
-    List<String> queueTools = settings(s).map(QueueSettings::tools).orElse(List.of());
-    if (!queueTools.isEmpty()) {
-      rt.toolSupervisor().tell(new ToolSupervisor.Outcome(
-          c.kind() == ErrorKind.TOOL_UNAVAILABLE ? toolsOf(c, queueTools) : queueTools, c.kind(), c.message()));
-    }
-    if (c.kind() == null) {
-      return Effect().persist(new Succeeded(s.attempts(), s.executions(), now())).thenRun(this::changed).thenNoReply();
-    }
-    if (c.kind() == ErrorKind.TOOL_UNAVAILABLE) {
-      return park(s, s.attempts() - 1, s.executions(), toolsOf(c, queueTools), c.message());
-    }
-    if (stopWhenHandlerEnds && c.kind() == ErrorKind.TRANSIENT) {
-      // The node (or the item's shard) is going away and told the handler to stop: the attempt
-      // was cut off by its node, which is what ORPHANED says, not the handler's own failure.
-      return fail(s, ErrorKind.ORPHANED, "the node stopped during attempt " + s.attempts() + " (the handler ended with: "
-          + c.message() + ")", c.stackTrace(), null);
-    }
-    return fail(s, c.kind(), c.message(), c.stackTrace(), c.retryAfter());
-  }
-
-  private ReplyEffect<Event, State> onTimedOut(State s, AttemptTimedOut c) {
-    if (!isCurrent(s, c.execution())) {
-      return Effect().noReply();
-    }
-    Duration timeout = settings(s).map(QueueSettings::attemptTimeout).orElse(Duration.ZERO);
-    String message = "no outcome or heartbeat within " + timeout;
-    // A hanging tool is the commonest way a tool fails: its breaker must see timeouts too.
-    settings(s).filter(q -> !q.tools().isEmpty())
-        .ifPresent(q -> rt.toolSupervisor().tell(new ToolSupervisor.Outcome(q.tools(), ErrorKind.TIMEOUT, message)));
-    signalHandler(s);
-    return fail(s, ErrorKind.TIMEOUT, message, null, null);
-  }
-
-  private ReplyEffect<Event, State> onHeartbeat(State s, Heartbeat c) {
-    if (isCurrent(s, c.execution())) {
-      settings(s).ifPresent(q -> timers.startSingleTimer(ATTEMPT_TIMER, new AttemptTimedOut(c.execution()), q.attemptTimeout()));
-    }
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<Event, State> onRecoverOrphan(State s, RecoverOrphan c) {
-    // Still RUNNING with the execution found at recovery: nothing in this incarnation started it.
-    if (!isCurrent(s, c.execution())) {
-      return Effect().noReply();
-    }
-    return fail(s, ErrorKind.ORPHANED, "the node stopped during attempt " + s.attempts(), null, null);
-  }
-
-  private ReplyEffect<Event, State> onDue(State s, Due c) {
-    if (s.status() == ItemStatus.PARKED) {
-      if (!isDue(s)) {
-        return rearm(s);
-      }
-      boolean expired = s.parkedSince() != null
-          && !now().isBefore(s.parkedSince().plus(settings(s).map(QueueSettings::maxPark).orElse(Duration.ofHours(24))));
-      if (s.parkedOn().isEmpty() && !expired) {
-        return Effect().persist(new Unparked(now())).thenRun(this::changed).thenNoReply();
-      }
-      // Waited for its tools longer than max-park.
-      return Effect()
-          .persist(new DeadLettered(ErrorKind.TOOL_UNAVAILABLE, now()))
-          .thenRun(this::changed)
-          .thenNoReply();
-    }
-    if (s.status() == ItemStatus.PENDING || s.status() == ItemStatus.WAITING) {
-      if (!isDue(s)) {
-        return rearm(s);
-      }
-      requestPermit(s);
-    }
-    return Effect().noReply();
-  }
-
-  /**
-   * A command that arrived after the item asked to passivate (a redrive of a dead letter, an
-   * enqueue of a new id) may have given it work within the horizon. Stopping would then leave
-   * that work to the waker, a poll and the index's lag later: so it wakes itself through
-   * sharding, which starts it again once it has stopped.
-   */
-  private ReplyEffect<Event, State> onStop(State s, Stop c) {
-    if (handlerRunning != null) {
-      // A handoff or node shutdown: the handler is told to stop, and the item moves only once it
-      // ended (its outcome recorded here) or its kill grace passed, so that no attempt of it can
-      // start elsewhere while this one still runs.
-      stopWhenHandlerEnds = true;
+      holdingPermit = true;
+    } else if (intent instanceof ItemLife.ForgetRequest) {
+      permitRequested = false;
+    } else if (intent instanceof ItemLife.InvokeHandler) {
+      invokeHandler(s);
+    } else if (intent instanceof ItemLife.SignalHandler) {
       signalHandler(s);
-      return Effect().noReply();
-    }
-    // Only after its own request, and only when a later command changed it: a handoff or a node
-    // shutdown stops items with work on purpose (the waker finds them in the index).
-    if (passivatedIn != null && s != passivatedIn && inMemory(s)) {
-      ClusterSharding.get(ctx.getSystem()).entityRefFor(ENTITY_TYPE_KEY, id).tell(new Wake(null));
-    }
-    answerWaker(WakeOutcome.IDLE);
-    return Effect().stop().thenNoReply();
-  }
-
-  private ReplyEffect<Event, State> onIdle(State s, Idle c) {
-    if (!inMemory(s)) {
-      if (!permitRequested && !holdingPermit) {
-        passivate(s);
-      }
-    } else if (isOpen(s) && s.status() != ItemStatus.RUNNING && !permitRequested) {
-      // It came within the horizon while it idled here: take the work up.
-      arm(s);
-    }
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<Event, State> onHandlerGraceOver(State s, HandlerGraceOver c) {
-    if (handlerRunning != null && handlerRunning.execution() == c.execution()) {
-      ctx.getLog().warn("Item {}: the handler of execution {} did not end within {} of being told to stop; going on without it",
-          id, c.execution(), killGrace(s));
+    } else if (intent instanceof ItemLife.HandlerEnded) {
       handlerRunning = null;
-      if (stopWhenHandlerEnds) {
-        ctx.getSelf().tell(new Stop());
-      } else if (s.exists()) {
-        arm(s);
+      timers.cancel(ItemLife.Timer.KILL);
+    } else if (intent instanceof ItemLife.StopWhenHandlerEnds) {
+      stopWhenHandlerEnds = true;
+    } else if (intent instanceof ItemLife.StartTimer t) {
+      timers.startSingleTimer(t.timer(), t.message(), t.delay());
+    } else if (intent instanceof ItemLife.CancelTimer t) {
+      timers.cancel(t.timer());
+    } else if (intent instanceof ItemLife.ParkOnTools) {
+      parkOnTools(s);
+    } else if (intent instanceof ItemLife.ReportToTools r) {
+      rt.toolSupervisor().tell(new ToolSupervisor.Outcome(r.tools(), r.kind(), r.message()));
+    } else if (intent instanceof ItemLife.Publish p) {
+      publish(p.state() != null ? p.state() : s, p.cause(), p.attemptStartedAt());
+    } else if (intent instanceof ItemLife.Align) {
+      if (s.exists()) {
+        ItemLife.align(s, incarnation(s, null), now(), rt.horizon()).forEach(i -> carry(i, s));
       }
+    } else if (intent instanceof ItemLife.Passivate) {
+      if (passivatedIn == null) {
+        shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(ctx.getSelf())));
+      }
+      passivatedIn = s;
+    } else if (intent instanceof ItemLife.PassivateWhenIdle) {
+      timers.startSingleTimer(ItemLife.Timer.IDLE, new Idle(), IDLE_PASSIVATION);
+    } else if (intent instanceof ItemLife.AnswerWaker a) {
+      if (waker != null) {
+        waker.tell(new Woken(id, a.outcome()));
+        waker = null;
+      }
+    } else if (intent instanceof ItemLife.KeepWaker k) {
+      waker = k.waker();
+    } else if (intent instanceof ItemLife.ReplyWoken r) {
+      r.to().tell(new Woken(id, r.outcome()));
+    } else if (intent instanceof ItemLife.TellSelf t) {
+      ctx.getSelf().tell(t.message());
+    } else if (intent instanceof ItemLife.WakeSelf) {
+      ClusterSharding.get(ctx.getSystem()).entityRefFor(ENTITY_TYPE_KEY, id).tell(new Wake(null));
+    } else if (intent instanceof ItemLife.Log l) {
+      if (l.warn()) {
+        ctx.getLog().warn("Item {}: {}", id, l.message());
+      } else {
+        ctx.getLog().debug("Item {}: {}", id, l.message());
+      }
+    } else {
+      throw new IllegalArgumentException("unknown intent " + intent);
     }
-    return Effect().noReply();
+  }
+
+  private void onRecovered(State s) {
+    boolean first = !recoveredOnce;
+    recoveredOnce = true;
+    if (!s.exists() && replayed > 0 && first) {
+      HEADLESS_JOURNALS.incrementAndGet();
+      ctx.getLog().warn("Item {}: its journal holds {} events but no Enqueued (a purge raced a write?); "
+          + "left alone, the item is unknown", id, replayed);
+    }
+    ItemLife.recovered(s, now(), rt.horizon()).forEach(i -> carry(i, s));
   }
 
   /** Tells the running handler to stop and bounds the wait for its end by the kill grace. */
   private void signalHandler(State s) {
     if (handlerRunning != null && !handlerRunning.isCancelled()) {
       handlerRunning.cancel(rt.handlerExecutor());
-      timers.startSingleTimer(KILL_TIMER, new HandlerGraceOver(handlerRunning.execution()), killGrace(s));
+      Duration grace = Optional.ofNullable(rt.queues().get(s.queue())).orElse(rt.fallback()).attemptKillGrace();
+      timers.startSingleTimer(ItemLife.Timer.KILL, new HandlerGraceOver(handlerRunning.execution()), grace);
     }
-  }
-
-  /** Whether this outcome ends the handler the item waits for. */
-  private boolean handlerEnded(int execution) {
-    if (handlerRunning != null && handlerRunning.execution() == execution) {
-      handlerRunning = null;
-      timers.cancel(KILL_TIMER);
-      return true;
-    }
-    return false;
-  }
-
-  private Duration killGrace(State s) {
-    return settings(s).map(QueueSettings::attemptKillGrace).orElse(Duration.ofSeconds(10));
-  }
-
-  private static boolean isOpen(State s) {
-    return s.exists() && !s.status().isTerminal();
-  }
-
-  // ---- helpers ----------------------------------------------------------------------------
-
-  /**
-   * Parks the item without burning an attempt. With tools to wait for, it registers with each
-   * tool's MissingMetadata and is dead-lettered after max-park; without, it tries again after
-   * park-retry.
-   */
-  private ReplyEffect<Event, State> park(State s, int attemptsAfter, int execution, List<String> tools, String message) {
-    Instant at = now();
-    // max-park counts from the first parking since the last counted attempt, so that an item a
-    // handler keeps parking (or an operator keeps releasing) still ends in the dead letters.
-    Instant deadline = (s.parkedSince() != null ? s.parkedSince() : at)
-        .plus(settings(s).map(QueueSettings::maxPark).orElse(Duration.ofHours(24)));
-    Instant until = tools.isEmpty()
-        ? min(at.plus(settings(s).map(QueueSettings::parkRetry).orElse(Duration.ofSeconds(30))), deadline)
-        : deadline;
-    return Effect()
-        .persist(new Parked(attemptsAfter, execution, tools, truncate(message, MAX_MESSAGE), at, until))
-        .thenRun(this::register)
-        .thenRun(this::changed)
-        .thenNoReply();
-  }
-
-  private static Instant min(Instant a, Instant b) {
-    return a.isBefore(b) ? a : b;
-  }
-
-  /** The queue's tools the handler named; all of them when it named none it knows. */
-  private static List<String> toolsOf(AttemptCompleted c, List<String> queueTools) {
-    List<String> named = c.tools().stream().filter(queueTools::contains).toList();
-    return named.isEmpty() ? queueTools : named;
   }
 
   /**
@@ -820,137 +592,27 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
    * The index keeps the parked list; this covers a tool that came back while the item parked
    * (it releases the item at once).
    */
-  private void register(State s) {
+  private void parkOnTools(State s) {
     if (s.status() == ItemStatus.PARKED && !s.parkedOn().isEmpty()) {
-      ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
-      s.parkedOn().forEach(t ->
-          io.rebound.core.tools.ParkRegistration.register(ctx.getSystem(), sharding.entityRefFor(MissingMetadata.ENTITY_TYPE_KEY, t),
-              id, s.priority(), s.updatedAt()));
+      s.parkedOn().forEach(t -> rt.parkings().parked(t, id, s.priority(), s.updatedAt()));
     }
   }
 
-  /** Records a failed attempt and what follows it: a backoff, or the dead letters. */
-  private ReplyEffect<Event, State> fail(State s, ErrorKind kind, String message, String stackTrace, Duration retryAfter) {
-    Instant at = now();
-    RetryPolicy policy = policy(s);
-    Optional<Duration> delay = policy.retryDelay(Math.max(1, s.attempts()), kind, ThreadLocalRandom.current());
-    String msg = truncate(message, MAX_MESSAGE);
-    String trace = truncate(stackTrace, MAX_STACK_TRACE);
-    if (delay.isEmpty()) {
-      return Effect()
-          .persist(List.of(new AttemptFailed(s.attempts(), s.executions(), kind, msg, trace, at, null), new DeadLettered(kind, at)))
-          .thenRun(this::changed)
-          .thenNoReply();
-    }
-    // A server's Retry-After is honoured up to the longest delay a policy may have.
-    Duration wait = retryAfter == null ? delay.get() : retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
-    Instant next = at.plus(wait);
-    return Effect()
-        .persist(new AttemptFailed(s.attempts(), s.executions(), kind, msg, trace, at, next))
-        .thenRun(this::changed)
-        .thenNoReply();
-  }
-
-  /** After a persisted change: tell the node, then line the runtime side up with the new state. */
-  private void changed(State s) {
-    publish(s);
-    arm(s);
-  }
-
-  private void publish(State s) {
+  private void publish(State s, ItemTransition.Cause cause, Instant attemptStartedAt) {
     ctx.getSystem().eventStream().tell(new EventStream.Publish<>(
         new ItemTransition(s.id(), s.queue(), s.status(), s.attempts(), s.lastErrorKind(), s.createdAt(), s.updatedAt(),
-            s.lastError())));
+            s.lastError(), cause, attemptStartedAt)));
   }
 
-  /** Puts the actor's runtime side (timers, permits, passivation) in line with a new state. */
-  private void arm(State s) {
-    timers.cancel(DUE_TIMER);
-    if (s.status() != ItemStatus.RUNNING) {
-      timers.cancel(ATTEMPT_TIMER);
-      // The permit stays out until the handler has really ended (or outlived its kill grace).
-      if (holdingPermit && handlerRunning == null) {
-        release();
-      }
-    }
-    switch (s.status()) {
-      case PENDING, WAITING -> {
-        if (isDue(s)) {
-          requestPermit(s);
-        } else {
-          withdrawRequest();
-          timers.startSingleTimer(DUE_TIMER, new Due(), untilDue(s));
-        }
-      }
-      case PARKED -> {
-        withdrawRequest();
-        timers.startSingleTimer(DUE_TIMER, new Due(), untilDue(s));
-      }
-      case RUNNING -> {}
-      case SUCCEEDED, DEAD_LETTERED, CANCELLED -> withdrawRequest();
-    }
-    if (!inMemory(s) && handlerRunning == null) {
-      // Nothing to do within the horizon: leave memory; the waker brings it back when it is due.
-      answerWaker(WakeOutcome.IDLE);
-      passivate(s);
-    }
-  }
-
-  /**
-   * Whether the item has work soon enough to stay in memory: an attempt running, or a due time
-   * (a delay, a backoff, a parking without tools, max-park) within the horizon. Anything further
-   * away waits in the journal, and the index's {@code wake_at} tells the waker when.
-   */
-  private boolean inMemory(State s) {
-    if (!s.exists()) {
-      return false;
-    }
-    return switch (s.status()) {
-      case RUNNING -> true;
-      case PENDING, WAITING, PARKED -> untilDue(s).compareTo(rt.horizon()) <= 0;
-      case SUCCEEDED, DEAD_LETTERED, CANCELLED -> false;
-    };
-  }
-
-  private ReplyEffect<Event, State> rearm(State s) {
-    timers.startSingleTimer(DUE_TIMER, new Due(), untilDue(s));
-    return Effect().noReply();
-  }
-
-  private void onRecovered(State s) {
-    boolean first = !recoveredOnce;
-    recoveredOnce = true;
-    if (!s.exists()) {
-      long events = replayed;
-      if (events > 0 && first) {
-        HEADLESS_JOURNALS.incrementAndGet();
-        ctx.getLog().warn("Item {}: its journal holds {} events but no Enqueued (a purge raced a write?); "
-            + "left alone, the item is unknown", id, events);
-      }
-      // Unknown (a Wake or Release of an id that is gone): leaves memory unless an Enqueue comes.
-      passivateWhenIdle();
-      return;
-    }
-    if (s.status() == ItemStatus.RUNNING) {
-      ctx.getSelf().tell(new RecoverOrphan(s.executions()));
-    } else if (!inMemory(s)) {
-      // Started to be asked something (or by a waker early): stay a moment for what follows.
-      passivateWhenIdle();
-    } else {
-      arm(s);
-    }
-  }
-
-  private void startAttempt(State s) {
-    publish(s);
-    Optional<QueueSettings> q = settings(s);
+  private void invokeHandler(State s) {
+    Optional<QueueSettings> q = Optional.ofNullable(rt.queues().get(s.queue()));
     JobHandler handler = rt.handlers().get(s.queue());
     int execution = s.executions();
     if (q.isEmpty() || handler == null) {
       ctx.getSelf().tell(new AttemptCompleted(execution, ErrorKind.PERMANENT, "no handler for queue '" + s.queue() + "' on this node", null, null, List.of()));
       return;
     }
-    timers.startSingleTimer(ATTEMPT_TIMER, new AttemptTimedOut(execution), q.get().attemptTimeout());
+    timers.startSingleTimer(ItemLife.Timer.ATTEMPT, new AttemptTimedOut(execution), q.get().attemptTimeout());
     ItemJobContext jobContext = new ItemJobContext(s, ctx.getSelf());
     handlerRunning = jobContext;
     // The attempt's span (docs/TRACING.md): current around the handler's call, ended with its outcome.
@@ -981,70 +643,27 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     }
   }
 
-  private void requestPermit(State s) {
-    // No new attempt while the last one's handler may still run, nor while the item is moving.
-    if (!permitRequested && handlerRunning == null && !stopWhenHandlerEnds) {
-      permitRequested = true;
-      // Older first within a priority; microseconds, so that items enqueued one after another keep their order.
-      long order = s.createdAt().getEpochSecond() * 1_000_000L + s.createdAt().getNano() / 1_000;
-      rt.dispatcher().tell(new Dispatcher.Request(id, s.queue(), s.priority(), order, grants, ctx.getSelf(), s.group()));
-    }
-  }
-
   /** Gives the permit back, or withdraws the request. */
-  private void release() {
+  private void returnPermit() {
     permitRequested = false;
     holdingPermit = false;
-    rt.dispatcher().tell(new Dispatcher.Release(id));
+    rt.dispatcher().tell(new Dispatcher.ReturnPermit(id));
   }
 
-  private void withdrawRequest() {
-    if (permitRequested) {
-      release();
-    }
-  }
-
-  private void passivate(State s) {
-    if (passivatedIn == null) {
-      shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(ctx.getSelf())));
-    }
-    passivatedIn = s;
-  }
-
-  private void passivateWhenIdle() {
-    timers.startSingleTimer(IDLE_TIMER, new Idle(), IDLE_PASSIVATION);
-  }
-
-  private boolean isCurrent(State s, int execution) {
-    return s.status() == ItemStatus.RUNNING && s.executions() == execution;
-  }
-
-  private boolean isDue(State s) {
-    return s.nextAttemptAt() == null || !s.nextAttemptAt().isAfter(now());
-  }
-
-  private Duration untilDue(State s) {
-    if (s.nextAttemptAt() == null) {
-      return Duration.ZERO;
-    }
-    Duration d = Duration.between(now(), s.nextAttemptAt());
-    return d.isNegative() ? Duration.ZERO : d;
-  }
-
-  private Optional<QueueSettings> settings(State s) {
-    return Optional.ofNullable(rt.queues().get(s.queue()));
+  private static long order(Instant createdAt) {
+    return ItemLife.order(createdAt);
   }
 
   /** The item's own policy, else its queue's, else the defaults (a queue removed from config). */
-  private RetryPolicy policy(State s) {
+  private static RetryPolicy policy(State s, QueueSettings q) {
     if (s.policy() != null) {
       return s.policy().toPolicy();
     }
-    return settings(s).map(QueueSettings::retryPolicy).orElse(RetryPolicy.defaults());
+    return q != null ? q.retryPolicy() : RetryPolicy.defaults();
   }
 
   private ItemView view(State s) {
-    return s.view(policy(s).maxAttempts());
+    return s.view(policy(s, rt.queues().get(s.queue())).maxAttempts());
   }
 
   private Instant now() {
@@ -1052,6 +671,6 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   }
 
   static String truncate(String s, int max) {
-    return s == null || s.length() <= max ? s : s.substring(0, max) + "…";
+    return ItemLife.truncate(s, max);
   }
 }

@@ -39,7 +39,7 @@ public final class StateAt {
   public static Optional<ItemView> fold(String id, List<Recorded> events, Instant at, java.util.function.Function<String, RetryPolicy> queuePolicy) {
     ItemEntity.State s = ItemEntity.State.empty(id);
     for (Recorded r : events) {
-      if (History.entry(r.sequenceNr(), r.event()).at().isAfter(at)) {
+      if (ItemEvents.meaning(r.event()).at().isAfter(at)) {
         break;
       }
       s = s.apply(r.event());

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import io.rebound.api.ErrorKind;
 import io.rebound.core.item.ItemStatus;
 import io.rebound.core.item.ItemTransition;
+import io.rebound.core.item.ItemTransition.Cause;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +37,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  *
  * <p>Meters (Prometheus names): {@code rebound_items_total{queue,outcome}},
  * {@code rebound_attempt_failures_total{queue,kind}}, {@code rebound_attempt_duration_seconds}
- * (handler latency: from the RUNNING transition to the next one of the same item),
+ * (handler latency: from an attempt's start to the transition that ends it),
  * {@code rebound_item_lifetime_seconds} (enqueue to a terminal status),
  * {@code rebound_queue_depth{queue,status}} and {@code rebound_items_per_second{queue,window}}.
  *
@@ -78,8 +79,6 @@ public final class Metrics extends AbstractBehavior<Metrics.Command> {
   private final Clock clock;
   private final AtomicReference<MetricsSnapshot> published;
   private final Map<String, Tally> tallies = new TreeMap<>();
-  /** Item id -> start of its running attempt; bounded, so items that never report back cost nothing forever. */
-  private final Map<String, Instant> running;
   private final Deque<RecentFailure> recentFailures = new ArrayDeque<>();
   /** The last 15 minutes in 10-second buckets, node-wide: what a throughput chart draws. */
   private final SlidingCount completedSeries = new SlidingCount(10, 90);
@@ -97,13 +96,6 @@ public final class Metrics extends AbstractBehavior<Metrics.Command> {
     this.settings = settings;
     this.clock = clock;
     this.published = published;
-    int maxTracked = settings.trackedAttempts();
-    this.running = new LinkedHashMap<>(16, 0.75f, false) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Instant> eldest) {
-        return size() > maxTracked;
-      }
-    };
     publish(); // before any gauge exists that reads it
     queues.forEach(this::tally);
     publish();
@@ -134,21 +126,15 @@ public final class Metrics extends AbstractBehavior<Metrics.Command> {
 
   private Behavior<Command> observe(ItemTransition t) {
     Tally tally = tally(t.queue());
-    Instant started = running.remove(t.id());
-    if (started != null) {
-      tally.attemptEnded(Duration.between(started, t.at()));
+    if (t.attemptStartedAt() != null) {
+      tally.attemptEnded(Duration.between(t.attemptStartedAt(), t.at()));
     }
-    if (t.status() == ItemStatus.RUNNING) {
-      running.put(t.id(), t.at());
-    }
-    // PENDING is a new item only when it is the item's first status (Enqueued sets both times);
-    // a redrive or an unparking is later.
-    Outcome outcome = Outcome.of(t.status(), t.at().equals(t.createdAt()));
+    Outcome outcome = Outcome.of(t.status(), t.cause() == Cause.ENQUEUED);
     if (outcome != null) {
       tally.count(outcome);
     }
     long nowSecond = clock.instant().getEpochSecond();
-    if (attemptFailed(t, started != null)) {
+    if (attemptFailed(t)) {
       tally.failed(t.lastErrorKind());
       failedSeries.add(nowSecond);
       recentFailures.addFirst(new RecentFailure(t.id(), t.queue(), t.lastErrorKind(), t.lastError(), t.at()));
@@ -164,21 +150,12 @@ public final class Metrics extends AbstractBehavior<Metrics.Command> {
   }
 
   /**
-   * Whether this transition ends a failed attempt. WAITING is only ever reached from a failed
-   * attempt; a dead letter is one unless it ran out of parking time (TOOL_UNAVAILABLE, no attempt
-   * running); PARKED is one when the handler itself said a tool was unavailable (it was running),
-   * not when the item parked before its attempt.
+   * Whether this transition ends a failed attempt: one that failed (backing off or dead-lettered),
+   * or whose handler said a tool was unavailable; not a parking before the attempt, nor a dead
+   * letter for parking too long.
    */
-  private static boolean attemptFailed(ItemTransition t, boolean wasRunning) {
-    if (t.lastErrorKind() == null) {
-      return false;
-    }
-    return switch (t.status()) {
-      case WAITING -> true;
-      case DEAD_LETTERED -> wasRunning || t.lastErrorKind() != ErrorKind.TOOL_UNAVAILABLE;
-      case PARKED -> wasRunning;
-      default -> false;
-    };
+  private static boolean attemptFailed(ItemTransition t) {
+    return t.lastErrorKind() != null && (t.cause() == Cause.ATTEMPT_FAILED || t.cause() == Cause.ATTEMPT_PARKED);
   }
 
   // ---- depth ------------------------------------------------------------------------------

@@ -11,11 +11,10 @@ import java.time.Duration;
  * @param jmx whether meters are also published over JMX (a JmxMeterRegistry)
  * @param queueBeans whether the {@code io.rebound:type=Queue,name=<queue>} MBeans are registered
  * @param recentFailures how many recent attempt failures are kept for the JSON view
- * @param trackedAttempts how many running attempts' start times are kept for the handler latency
  * @param jmxDomain the JMX domain of the JmxMeterRegistry's beans
  */
 public record MetricsSettings(
-    Duration depthInterval, boolean jmx, boolean queueBeans, int recentFailures, int trackedAttempts, String jmxDomain) {
+    Duration depthInterval, boolean jmx, boolean queueBeans, int recentFailures, String jmxDomain) {
 
   public MetricsSettings {
     if (depthInterval.isNegative() || depthInterval.isZero()) {
@@ -23,9 +22,6 @@ public record MetricsSettings(
     }
     if (recentFailures < 0) {
       throw new ReboundConfigException("rebound.metrics.recent-failures", "must be 0 or more, was " + recentFailures);
-    }
-    if (trackedAttempts < 1) {
-      throw new ReboundConfigException("rebound.metrics.tracked-attempts", "must be 1 or more, was " + trackedAttempts);
     }
   }
 
@@ -35,7 +31,6 @@ public record MetricsSettings(
         ReboundConfigException.reading("rebound.metrics.jmx", () -> config.getBoolean("rebound.metrics.jmx")),
         ReboundConfigException.reading("rebound.metrics.queue-beans", () -> config.getBoolean("rebound.metrics.queue-beans")),
         ReboundConfigException.reading("rebound.metrics.recent-failures", () -> config.getInt("rebound.metrics.recent-failures")),
-        ReboundConfigException.reading("rebound.metrics.tracked-attempts", () -> config.getInt("rebound.metrics.tracked-attempts")),
         ReboundConfigException.reading("rebound.metrics.jmx-domain", () -> config.getString("rebound.metrics.jmx-domain")));
   }
 }

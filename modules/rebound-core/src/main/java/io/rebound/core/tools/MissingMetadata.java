@@ -3,7 +3,6 @@ package io.rebound.core.tools;
 import io.rebound.core.CborSerializable;
 import io.rebound.core.index.IndexDatabase;
 import io.rebound.core.index.IndexUpdates;
-import io.rebound.core.item.ItemEntity;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
@@ -39,7 +38,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * <p>It holds no list of its own: the parked items are rows of {@code rebound_parked}, which the
  * index projection keeps from the items' events (a Parked event adds a row per tool, leaving
  * PARKED deletes them). A release reads the next rows in release order (one indexed range scan
- * per second, whatever the number parked) and asks each item to {@code Release}; the item's
+ * per second, whatever the number parked) and asks each item to unpark; the item's
  * {@code Unparked} event is the record of it, so a crash in between only repeats an idempotent
  * release. Rows released lately are skipped while the index catches up with them, and releasing
  * goes on a few seconds after a ToolUp or a Park, so that a row the index has not shown yet (an
@@ -99,9 +98,11 @@ public final class MissingMetadata extends AbstractBehavior<MissingMetadata.Comm
 
   /**
    * @param rates release rate (items/s) per tool
+   * @param defaultRate the release rate of a tool not in {@code rates} ({@code rebound.tool-defaults.release-rate})
    * @param db the index's database, where rebound_parked lives
+   * @param unparker asks a parked item to unpark
    */
-  public record Runtime(Map<String, Integer> rates, ToolHealth health, Clock clock, IndexDatabase db) {}
+  public record Runtime(Map<String, Integer> rates, int defaultRate, ToolHealth health, Clock clock, IndexDatabase db, Unparker unparker) {}
 
   public static void init(ActorSystem<?> system, Runtime runtime) {
     ClusterSharding.get(system).init(
@@ -115,7 +116,6 @@ public final class MissingMetadata extends AbstractBehavior<MissingMetadata.Comm
   private final String tool;
   private final TimerScheduler<Command> timers;
   private final Runtime rt;
-  private final ClusterSharding sharding;
   private boolean releasing;
   /** While the tool is not up, an operator's release takes the items parked at or before this; null when none asked. */
   private Instant operatorUntil;
@@ -136,7 +136,6 @@ public final class MissingMetadata extends AbstractBehavior<MissingMetadata.Comm
     this.tool = tool;
     this.timers = timers;
     this.rt = rt;
-    this.sharding = ClusterSharding.get(ctx.getSystem());
     if (rt.health().isUp(tool)) {
       // Started on a node that sees the tool up: anything still parked on it may go.
       startReleasing();
@@ -243,7 +242,7 @@ public final class MissingMetadata extends AbstractBehavior<MissingMetadata.Comm
       buffer.clear();
       cursor = null;
     }
-    int rate = Optional.ofNullable(rt.rates().get(tool)).orElse(50);
+    int rate = Optional.ofNullable(rt.rates().get(tool)).orElse(rt.defaultRate());
     int perTick = Math.max(1, (int) Math.ceil(rate * TICK.toMillis() / 1000.0));
     // No more than a second's worth unconfirmed at once.
     int budget = Math.min(perTick, rate - inFlight.size());
@@ -290,7 +289,7 @@ public final class MissingMetadata extends AbstractBehavior<MissingMetadata.Comm
     String id = row.id();
     Instant parkedAt = row.parkedAt();
     getContext().pipeToSelf(
-        sharding.entityRefFor(ItemEntity.ENTITY_TYPE_KEY, id).<Done>ask(ItemEntity.Release::new, RELEASE_TIMEOUT),
+        rt.unparker().unpark(id, RELEASE_TIMEOUT),
         (done, error) -> new ReleaseConfirmed(id, parkedAt, error == null));
   }
 

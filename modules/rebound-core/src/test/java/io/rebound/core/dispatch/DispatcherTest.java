@@ -12,7 +12,7 @@ import io.rebound.core.dispatch.Dispatcher.GetStats;
 import io.rebound.core.dispatch.Dispatcher.Granted;
 import io.rebound.core.dispatch.Dispatcher.Pause;
 import io.rebound.core.dispatch.Dispatcher.QueueStats;
-import io.rebound.core.dispatch.Dispatcher.Release;
+import io.rebound.core.dispatch.Dispatcher.ReturnPermit;
 import io.rebound.core.dispatch.Dispatcher.Request;
 import io.rebound.core.dispatch.Dispatcher.Resume;
 import io.rebound.core.dispatch.Dispatcher.Stats;
@@ -77,7 +77,7 @@ class DispatcherTest {
     }
 
     void release(String itemId) {
-      dispatcher.tell(new Release(itemId));
+      dispatcher.tell(new ReturnPermit(itemId));
     }
 
     String expectGranted() {

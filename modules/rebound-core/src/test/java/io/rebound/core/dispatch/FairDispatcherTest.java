@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import io.rebound.core.dispatch.Dispatcher.Command;
 import io.rebound.core.dispatch.Dispatcher.Deferred;
 import io.rebound.core.dispatch.Dispatcher.Granted;
-import io.rebound.core.dispatch.Dispatcher.Release;
+import io.rebound.core.dispatch.Dispatcher.ReturnPermit;
 import io.rebound.core.dispatch.Dispatcher.Request;
 import io.rebound.core.limit.HeldBack;
 import io.rebound.core.limit.LimitBook;
@@ -62,7 +62,7 @@ class FairDispatcherTest {
     for (int i = 0; i < 7; i++) {
       String id = granted();
       order.add(id);
-      d.tell(new Release(id));
+      d.tell(new ReturnPermit(id));
     }
     assertEquals(List.of("a1", "b1", "a2", "b2", "a3", "a4", "a5"), order);
   }
@@ -79,7 +79,7 @@ class FairDispatcherTest {
     for (int i = 0; i < 3; i++) {
       String id = granted();
       order.add(id);
-      d.tell(new Release(id));
+      d.tell(new ReturnPermit(id));
     }
     assertEquals(List.of("a9", "b1", "a1"), order);
   }
@@ -96,7 +96,7 @@ class FairDispatcherTest {
     assertEquals("a3", assertInstanceOf(Deferred.class, answers.receiveMessage()).itemId());
     d.tell(new Dispatcher.Resume("q"));
     assertEquals("a1", granted());
-    d.tell(new Release("a1"));
+    d.tell(new ReturnPermit("a1"));
     assertEquals("b1", granted());
   }
 
@@ -127,7 +127,7 @@ class FairDispatcherTest {
     org.awaitility.Awaitility.await().until(() -> heldBack.of("q").equals(Map.of("a", 1)));
 
     // An attempt ended: its group slot is reported free (a change goes out within a tick).
-    d.tell(new Release("a1"));
+    d.tell(new ReturnPermit("a1"));
     QueueLimiter.Report afterRelease = reportWhere(limiter, r -> {
       time.timePasses(Duration.ofMillis(50));
       return r.held().equals(Map.of("b", 1));

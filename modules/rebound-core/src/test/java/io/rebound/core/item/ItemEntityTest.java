@@ -151,8 +151,8 @@ class ItemEntityTest {
     });
   }
 
-  private void expectRelease() {
-    assertInstanceOf(Dispatcher.Release.class, dispatcher.receiveMessage());
+  private void expectPermitReturned() {
+    assertInstanceOf(Dispatcher.ReturnPermit.class, dispatcher.receiveMessage());
   }
 
   // ---- tests ------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ class ItemEntityTest {
     awaitStatus(ItemStatus.RUNNING);
     inv.result().complete(null);
     awaitStatus(ItemStatus.SUCCEEDED);
-    expectRelease();
+    expectPermitReturned();
     assertEquals(1, item.getState().attempts());
   }
 
@@ -199,7 +199,7 @@ class ItemEntityTest {
     enqueue("{}");
     grantAndInvoke().result().completeExceptionally(new TransientException("network down"));
     awaitStatus(ItemStatus.WAITING);
-    expectRelease();
+    expectPermitReturned();
     State waiting = item.getState();
     assertEquals(ErrorKind.TRANSIENT, waiting.lastErrorKind());
     assertEquals("network down", waiting.lastError());
@@ -217,11 +217,11 @@ class ItemEntityTest {
     enqueue("{}");
     grantAndInvoke().result().completeExceptionally(new IllegalStateException("boom"));
     awaitStatus(ItemStatus.WAITING);
-    expectRelease();
+    expectPermitReturned();
     advance(Duration.ofMinutes(1));
     grantAndInvoke().result().completeExceptionally(new IllegalStateException("boom"));
     awaitStatus(ItemStatus.WAITING);
-    expectRelease();
+    expectPermitReturned();
     advance(Duration.ofMinutes(2));
     grantAndInvoke().result().completeExceptionally(new IllegalStateException("boom"));
     awaitStatus(ItemStatus.DEAD_LETTERED);
@@ -243,7 +243,7 @@ class ItemEntityTest {
     enqueue("{}");
     grantAndInvoke().result().completeExceptionally(new TransientException("429", null, Duration.ofSeconds(5)));
     awaitStatus(ItemStatus.WAITING);
-    expectRelease();
+    expectPermitReturned();
     advance(Duration.ofSeconds(6));
     expectRequest();
   }
@@ -261,7 +261,7 @@ class ItemEntityTest {
     enqueue("{}");
     grantAndInvoke().result().completeExceptionally(new ToolUnavailableException("parser missing", List.of("parser")));
     awaitStatus(ItemStatus.PARKED);
-    expectRelease();
+    expectPermitReturned();
     assertEquals(0, item.getState().attempts());
     advanceExpectingNothing(Duration.ofSeconds(29));
     advance(Duration.ofSeconds(2));
@@ -296,7 +296,7 @@ class ItemEntityTest {
     awaitStatus(ItemStatus.WAITING);
     // The first handler ignores its cancellation: after the kill grace the item goes on without it.
     advance(Duration.ofSeconds(10));
-    expectRelease();
+    expectPermitReturned();
     advance(Duration.ofMinutes(1));
     Invocation second = grantAndInvoke();
     awaitStatus(ItemStatus.RUNNING);
@@ -316,7 +316,7 @@ class ItemEntityTest {
     var result = item.<Reply>runCommand(r -> new ItemEntity.Cancel("not needed", r));
     assertInstanceOf(ItemEntity.Cancelled.class, result.event());
     assertEquals(ItemStatus.CANCELLED, result.state().status());
-    expectRelease();
+    expectPermitReturned();
   }
 
   @Test
@@ -337,7 +337,7 @@ class ItemEntityTest {
     enqueue("{}");
     grantAndInvoke().result().completeExceptionally(new PermanentException("bad"));
     awaitStatus(ItemStatus.DEAD_LETTERED);
-    expectRelease();
+    expectPermitReturned();
     var result = item.<Reply>runCommand(ItemEntity.Redrive::new);
     assertInstanceOf(ItemEntity.Redriven.class, result.event());
     assertEquals(ItemStatus.PENDING, result.state().status());
@@ -367,7 +367,7 @@ class ItemEntityTest {
     enqueue("{}");
     grantAndInvoke().result().completeExceptionally(new TransientException("flaky"));
     awaitStatus(ItemStatus.WAITING);
-    expectRelease();
+    expectPermitReturned();
     var restarted = item.restart();
     assertEquals(ItemStatus.WAITING, restarted.state().status());
     advanceExpectingNothing(Duration.ofSeconds(55));
@@ -436,7 +436,7 @@ class ItemEntityTest {
     // Backoff over, but the first handler still runs: no permit given back, none asked for.
     advanceExpectingNothing(Duration.ofSeconds(5));
     first.result().completeExceptionally(new InterruptedException("stopped"));
-    expectRelease();
+    expectPermitReturned();
     advance(Duration.ofMinutes(1));
     Invocation second = grantAndInvoke();
     assertEquals(2, second.context().execution());
@@ -451,7 +451,7 @@ class ItemEntityTest {
     awaitStatus(ItemStatus.WAITING);
     advanceExpectingNothing(Duration.ofSeconds(8));
     advance(Duration.ofSeconds(3));
-    expectRelease();
+    expectPermitReturned();
     advance(Duration.ofMinutes(1));
     assertEquals(2, grantAndInvoke().context().execution());
   }
@@ -476,7 +476,7 @@ class ItemEntityTest {
     assertTrue(inv.context().isCancelled());
     permits.expectNoMessage(Duration.ofMillis(100));
     inv.result().complete(null);
-    assertInstanceOf(Dispatcher.Release.class, permits.receiveMessage());
+    assertInstanceOf(Dispatcher.ReturnPermit.class, permits.receiveMessage());
   }
 
   @Test
@@ -489,7 +489,7 @@ class ItemEntityTest {
     assertTrue(inv.context().isCancelled(), "the handler was told to stop");
     dispatcher.expectNoMessage(Duration.ofMillis(100));
     inv.result().completeExceptionally(new InterruptedException());
-    expectRelease();
+    expectPermitReturned();
   }
 
   @Test
@@ -529,7 +529,7 @@ class ItemEntityTest {
       advance(Duration.ofSeconds(3));
       assertTrue(interrupted.await(3, TimeUnit.SECONDS), "the handler's thread was interrupted");
       // The backoff (1ms) is over at once, but the next permit is asked for only after the handler returned.
-      assertInstanceOf(Dispatcher.Release.class, permits.receiveMessage(Duration.ofSeconds(3)));
+      assertInstanceOf(Dispatcher.ReturnPermit.class, permits.receiveMessage(Duration.ofSeconds(3)));
       assertEquals(0, running.get(), "the permit came back only after the handler returned");
       advance(Duration.ofMillis(5));
       assertInstanceOf(Dispatcher.Request.class, permits.receiveMessage(Duration.ofSeconds(3)));
@@ -697,7 +697,7 @@ class ItemEntityTest {
     assertNotNull(inv, "the handler was not invoked");
     assertEquals(1, inv.context().execution());
     inv.result().complete(null);
-    assertInstanceOf(Dispatcher.Release.class, dispatcher.receiveMessage(), "the permit goes back after the attempt");
+    assertInstanceOf(Dispatcher.ReturnPermit.class, dispatcher.receiveMessage(), "the permit goes back after the attempt");
     assertEquals(List.of(ItemEntity.Enqueued.class, ItemEntity.AttemptStarted.class, ItemEntity.Succeeded.class), persisted(itemId));
   }
 

@@ -9,53 +9,60 @@ import static io.rebound.core.item.ItemStatus.SUCCEEDED;
 import static io.rebound.core.item.ItemStatus.WAITING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
+import io.rebound.api.ErrorKind;
+import java.time.Instant;
 import java.util.EnumSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.MethodSource;
 
+/**
+ * The table's own rules; that the item keeps to it, and that every move in it is made, is shown by
+ * {@link ItemLifePropertyTest}.
+ */
 class ItemStatusTest {
 
-  /** The expected transition table, written out independently of the one in ItemStatus. */
-  private static final Map<ItemStatus, Set<ItemStatus>> EXPECTED = Map.of(
-      PENDING, EnumSet.of(RUNNING, PARKED, CANCELLED),
-      RUNNING, EnumSet.of(SUCCEEDED, WAITING, PARKED, DEAD_LETTERED, CANCELLED),
-      WAITING, EnumSet.of(RUNNING, PARKED, CANCELLED),
-      PARKED, EnumSet.of(PENDING, DEAD_LETTERED, CANCELLED),
-      DEAD_LETTERED, EnumSet.of(PENDING),
-      SUCCEEDED, EnumSet.noneOf(ItemStatus.class),
-      CANCELLED, EnumSet.noneOf(ItemStatus.class));
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
-  static Stream<Arguments> everyPair() {
-    List<Arguments> pairs = new ArrayList<>();
-    for (ItemStatus from : ItemStatus.values()) {
-      for (ItemStatus to : ItemStatus.values()) {
-        pairs.add(Arguments.of(from, to, EXPECTED.get(from).contains(to)));
-      }
-    }
-    return pairs.stream();
+  private static ItemEntity.State enqueued() {
+    return ItemEntity.State.empty("i").apply(new ItemEntity.Enqueued("i", "q", null, "{}", 0, T0, null, null));
   }
 
   @Test
-  void theTableCoversAllFortyNinePairs() {
-    assertEquals(7, ItemStatus.values().length);
-    assertEquals(EnumSet.allOf(ItemStatus.class), EXPECTED.keySet());
-    assertEquals(49, everyPair().count());
+  void aMoveOutsideTheTableFailsLoudlyNamingFromToAndTheEvent() {
+    // PENDING -> SUCCEEDED: no attempt ran.
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> enqueued().apply(new ItemEntity.Succeeded(1, 1, T0.plusSeconds(1))));
+    assertTrue(e.getMessage().contains("PENDING") && e.getMessage().contains("SUCCEEDED") && e.getMessage().contains("Succeeded"),
+        e.getMessage());
   }
 
-  @ParameterizedTest(name = "{0} -> {1} allowed: {2}")
-  @MethodSource("everyPair")
-  void eachMoveIsAllowedExactlyWhenTheTableSaysSo(ItemStatus from, ItemStatus to, boolean allowed) {
-    assertEquals(allowed, from.canMoveTo(to), from + " -> " + to);
+  @Test
+  void anEnqueuedOfAnItemThatExistsIsRefused() {
+    assertThrows(IllegalStateException.class,
+        () -> enqueued().apply(new ItemEntity.Enqueued("i", "q", null, "{}", 0, T0.plusSeconds(1), null, null)));
+  }
+
+  @Test
+  void aJournalOfALastFailedAttemptReplaysThroughRunningToTheDeadLetters() {
+    // As written since the first version: the failed attempt (no next one) and its dead letter in one write.
+    ItemEntity.State s = enqueued()
+        .apply(new ItemEntity.AttemptStarted(1, 1, T0.plusSeconds(1)))
+        .apply(new ItemEntity.AttemptFailed(1, 1, ErrorKind.PERMANENT, "bad", null, T0.plusSeconds(2), null));
+    assertEquals(RUNNING, s.status(), "a failed attempt with none to follow moves nothing by itself");
+    assertEquals(DEAD_LETTERED, s.apply(new ItemEntity.DeadLettered(ErrorKind.PERMANENT, T0.plusSeconds(2))).status());
+  }
+
+  @Test
+  void aFailedAttemptOutsideRunningIsRefused() {
+    assertThrows(IllegalStateException.class,
+        () -> enqueued().apply(new ItemEntity.AttemptFailed(1, 1, ErrorKind.PERMANENT, "bad", null, T0.plusSeconds(2), null)));
   }
 
   @ParameterizedTest(name = "{0} does not move to itself")

@@ -1,5 +1,12 @@
 package io.rebound.core.metrics;
 
+import static io.rebound.core.item.ItemStatus.CANCELLED;
+import static io.rebound.core.item.ItemStatus.DEAD_LETTERED;
+import static io.rebound.core.item.ItemStatus.PARKED;
+import static io.rebound.core.item.ItemStatus.PENDING;
+import static io.rebound.core.item.ItemStatus.RUNNING;
+import static io.rebound.core.item.ItemStatus.SUCCEEDED;
+import static io.rebound.core.item.ItemStatus.WAITING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +17,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.rebound.api.ErrorKind;
 import io.rebound.core.item.ItemStatus;
 import io.rebound.core.item.ItemTransition;
+import io.rebound.core.item.ItemTransition.Cause;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +51,7 @@ class MetricsTest {
   @JUnit5TestKit final ActorTestKit testKit = new JUnit5TestKitBuilder().build();
 
   private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
-  private static final MetricsSettings SETTINGS = new MetricsSettings(Duration.ofMinutes(10), false, false, 3, 1000, "test");
+  private static final MetricsSettings SETTINGS = new MetricsSettings(Duration.ofMinutes(10), false, false, 3, "test");
 
   /** A clock the test sets. */
   private static final class TestClock extends Clock {
@@ -101,12 +109,17 @@ class MetricsTest {
     }
   }
 
-  private static ItemTransition t(String id, ItemStatus status, ErrorKind kind, String error, long createdSec, long atMillis) {
-    return new ItemTransition(id, "q", status, 0, kind, T0.plusSeconds(createdSec), T0.plusMillis(atMillis), error);
+  /**
+   * A transition of item {@code id} at T0 + {@code atMillis}, enqueued at T0, for this cause;
+   * {@code startedMillis} is when the attempt it ends started, or null when it ends none here.
+   */
+  private static ItemTransition t(String id, ItemStatus status, Cause cause, ErrorKind kind, String error, long atMillis, Long startedMillis) {
+    return new ItemTransition(id, "q", status, 0, kind, T0, T0.plusMillis(atMillis), error, cause,
+        startedMillis == null ? null : T0.plusMillis(startedMillis));
   }
 
-  private static ItemTransition t(String id, ItemStatus status, long atMillis) {
-    return t(id, status, null, null, 0, atMillis);
+  private static ItemTransition t(String id, ItemStatus status, Cause cause, long atMillis) {
+    return t(id, status, cause, null, null, atMillis, null);
   }
 
   @Test
@@ -114,24 +127,25 @@ class MetricsTest {
     Node n = new Node();
     n.see(
         // a: succeeds at once
-        t("a", ItemStatus.PENDING, 0), t("a", ItemStatus.RUNNING, 10), t("a", ItemStatus.SUCCEEDED, 20),
+        t("a", PENDING, Cause.ENQUEUED, 0), t("a", RUNNING, Cause.ATTEMPT_STARTED, 10),
+        t("a", SUCCEEDED, Cause.SUCCEEDED, null, null, 20, 10L),
         // b: fails once (transient), then succeeds
-        t("b", ItemStatus.PENDING, 0), t("b", ItemStatus.RUNNING, 10),
-        t("b", ItemStatus.WAITING, ErrorKind.TRANSIENT, "timeout talking to x", 0, 30),
-        t("b", ItemStatus.RUNNING, ErrorKind.TRANSIENT, "timeout talking to x", 0, 40),
-        t("b", ItemStatus.SUCCEEDED, ErrorKind.TRANSIENT, "timeout talking to x", 0, 50),
+        t("b", PENDING, Cause.ENQUEUED, 0), t("b", RUNNING, Cause.ATTEMPT_STARTED, 10),
+        t("b", WAITING, Cause.ATTEMPT_FAILED, ErrorKind.TRANSIENT, "timeout talking to x", 30, 10L),
+        t("b", RUNNING, Cause.ATTEMPT_STARTED, ErrorKind.TRANSIENT, "timeout talking to x", 40, null),
+        t("b", SUCCEEDED, Cause.SUCCEEDED, ErrorKind.TRANSIENT, "timeout talking to x", 50, 40L),
         // c: permanent failure, dead-lettered, then redriven (not a new item)
-        t("c", ItemStatus.PENDING, 0), t("c", ItemStatus.RUNNING, 10),
-        t("c", ItemStatus.DEAD_LETTERED, ErrorKind.PERMANENT, "bad payload", 0, 20),
-        t("c", ItemStatus.PENDING, ErrorKind.PERMANENT, "bad payload", 0, 5_000),
+        t("c", PENDING, Cause.ENQUEUED, 0), t("c", RUNNING, Cause.ATTEMPT_STARTED, 10),
+        t("c", DEAD_LETTERED, Cause.ATTEMPT_FAILED, ErrorKind.PERMANENT, "bad payload", 20, 10L),
+        t("c", PENDING, Cause.REDRIVEN, ErrorKind.PERMANENT, "bad payload", 5_000, null),
         // d: parked before any attempt (no failed attempt), unparked (not a new item), cancelled
-        t("d", ItemStatus.PENDING, 0),
-        t("d", ItemStatus.PARKED, ErrorKind.TOOL_UNAVAILABLE, "tools down: db", 0, 10),
-        t("d", ItemStatus.PENDING, ErrorKind.TOOL_UNAVAILABLE, "tools down: db", 0, 20),
-        t("d", ItemStatus.CANCELLED, ErrorKind.TOOL_UNAVAILABLE, "tools down: db", 0, 30),
+        t("d", PENDING, Cause.ENQUEUED, 0),
+        t("d", PARKED, Cause.PARKED_BEFORE_ATTEMPT, ErrorKind.TOOL_UNAVAILABLE, "tools down: db", 10, null),
+        t("d", PENDING, Cause.UNPARKED, ErrorKind.TOOL_UNAVAILABLE, "tools down: db", 20, null),
+        t("d", CANCELLED, Cause.CANCELLED, ErrorKind.TOOL_UNAVAILABLE, "tools down: db", 30, null),
         // e: the handler says its tool is unavailable: a failed attempt, and parked
-        t("e", ItemStatus.PENDING, 0), t("e", ItemStatus.RUNNING, 10),
-        t("e", ItemStatus.PARKED, ErrorKind.TOOL_UNAVAILABLE, "db refused", 0, 20));
+        t("e", PENDING, Cause.ENQUEUED, 0), t("e", RUNNING, Cause.ATTEMPT_STARTED, 10),
+        t("e", PARKED, Cause.ATTEMPT_PARKED, ErrorKind.TOOL_UNAVAILABLE, "db refused", 20, 10L));
 
     MetricsSnapshot s = n.snapshot();
 
@@ -155,12 +169,14 @@ class MetricsTest {
   }
 
   @Test
-  void handlerLatencyRunsFromRunningToTheNextTransitionAndLifetimeFromEnqueueToTheEnd() {
+  void handlerLatencyRunsFromTheAttemptsStartToTheTransitionEndingItAndLifetimeFromEnqueueToTheEnd() {
     Node n = new Node();
-    n.see(t("a", ItemStatus.PENDING, 0), t("a", ItemStatus.RUNNING, 1_000),
-        t("a", ItemStatus.WAITING, ErrorKind.TRANSIENT, "x", 0, 1_250),
-        t("a", ItemStatus.RUNNING, ErrorKind.TRANSIENT, "x", 0, 2_000),
-        t("a", ItemStatus.SUCCEEDED, ErrorKind.TRANSIENT, "x", 0, 2_750));
+    n.see(t("a", PENDING, Cause.ENQUEUED, 0), t("a", RUNNING, Cause.ATTEMPT_STARTED, 1_000),
+        t("a", WAITING, Cause.ATTEMPT_FAILED, ErrorKind.TRANSIENT, "x", 1_250, 1_000L),
+        t("a", RUNNING, Cause.ATTEMPT_STARTED, ErrorKind.TRANSIENT, "x", 2_000, null),
+        t("a", SUCCEEDED, Cause.SUCCEEDED, ErrorKind.TRANSIENT, "x", 2_750, 2_000L),
+        // b: its attempt ran on a node that died: a failure, but no latency to measure here
+        t("b", WAITING, Cause.ATTEMPT_FAILED, ErrorKind.ORPHANED, "the node stopped", 3_000, null));
 
     MetricsSnapshot s = n.snapshot();
 
@@ -173,20 +189,21 @@ class MetricsTest {
     assertEquals(2, s.queue("q").attempts());
     assertEquals(500, s.queue("q").averageProcessingMillis(), 0.001);
     assertEquals(500, s.total().averageProcessingMillis(), 0.001);
+    assertEquals(2, n.failures("transient") + n.failures("orphaned"), "b's attempt failed, though it is not timed");
   }
 
   @Test
   void itemsPerSecondSlideOverOneAndFiveMinutes() {
     Node n = new Node();
     for (int i = 0; i < 60; i++) {
-      n.see(t("i" + i, ItemStatus.SUCCEEDED, i));
+      n.see(t("i" + i, SUCCEEDED, Cause.SUCCEEDED, i));
     }
     n.snapshot(); // all seen before the clock moves: completions count when the actor sees them
     n.clock.now = T0.plusSeconds(30);
     for (int i = 0; i < 60; i++) {
-      n.see(t("j" + i, ItemStatus.DEAD_LETTERED, ErrorKind.PERMANENT, "no", 0, 30_000 + i));
+      n.see(t("j" + i, DEAD_LETTERED, Cause.ATTEMPT_FAILED, ErrorKind.PERMANENT, "no", 30_000 + i, null));
     }
-    n.see(t("k", ItemStatus.RUNNING, 30_000)); // not terminal: not counted
+    n.see(t("k", RUNNING, Cause.ATTEMPT_STARTED, 30_000)); // not terminal: not counted
 
     MetricsSnapshot s = n.snapshot();
     assertEquals(2.0, s.queue("q").itemsPerSecond1m(), 1e-9);
@@ -208,12 +225,12 @@ class MetricsTest {
   @Test
   void throughputChartsFifteenMinutesOfCompletionsAndFailuresInTenSecondBuckets() {
     Node n = new Node();
-    n.see(t("a", ItemStatus.SUCCEEDED, 0));
-    n.see(t("b", ItemStatus.WAITING, ErrorKind.TRANSIENT, "boom", 0, 0));
+    n.see(t("a", SUCCEEDED, Cause.SUCCEEDED, 0));
+    n.see(t("b", WAITING, Cause.ATTEMPT_FAILED, ErrorKind.TRANSIENT, "boom", 0, null));
     n.snapshot();
     n.clock.now = T0.plusSeconds(25);
-    n.see(t("c", ItemStatus.SUCCEEDED, 25_000));
-    n.see(t("d", ItemStatus.DEAD_LETTERED, ErrorKind.PERMANENT, "no", 0, 25_000));
+    n.see(t("c", SUCCEEDED, Cause.SUCCEEDED, 25_000));
+    n.see(t("d", DEAD_LETTERED, Cause.ATTEMPT_FAILED, ErrorKind.PERMANENT, "no", 25_000, null));
 
     Throughput tp = n.snapshot().throughput();
     assertEquals(10, tp.bucketSeconds());
@@ -233,7 +250,8 @@ class MetricsTest {
   void recentFailuresAreBoundedAndNewestFirst() {
     Node n = new Node();
     for (int i = 1; i <= 5; i++) {
-      n.see(t("f" + i, ItemStatus.RUNNING, i * 10), t("f" + i, ItemStatus.WAITING, ErrorKind.TRANSIENT, "failure " + i, 0, i * 10 + 5));
+      n.see(t("f" + i, RUNNING, Cause.ATTEMPT_STARTED, i * 10),
+          t("f" + i, WAITING, Cause.ATTEMPT_FAILED, ErrorKind.TRANSIENT, "failure " + i, i * 10 + 5, (long) i * 10));
     }
 
     List<RecentFailure> recent = n.snapshot().recentFailures();
@@ -252,7 +270,7 @@ class MetricsTest {
     DepthSource source = () -> CompletableFuture.supplyAsync(() ->
         Map.of("q", Map.of(ItemStatus.PENDING, pending.get(), ItemStatus.WAITING, 2L, ItemStatus.SUCCEEDED, 40L),
             "elsewhere", Map.of(ItemStatus.PARKED, 1L)));
-    Node n = new Node(new MetricsSettings(Duration.ofMillis(50), false, false, 3, 1000, "test"), source);
+    Node n = new Node(new MetricsSettings(Duration.ofMillis(50), false, false, 3, "test"), source);
 
     n.probe.awaitAssert(() -> {
       assertEquals(7, n.snapshot().queue("q").depth(ItemStatus.PENDING));
@@ -278,13 +296,13 @@ class MetricsTest {
     DepthSource source = () -> fail.get()
         ? CompletableFuture.failedFuture(new IllegalStateException("database gone"))
         : CompletableFuture.completedFuture(Map.of("q", Map.of(ItemStatus.PENDING, 3L)));
-    Node n = new Node(new MetricsSettings(Duration.ofMillis(50), false, false, 3, 1000, "test"), source);
+    Node n = new Node(new MetricsSettings(Duration.ofMillis(50), false, false, 3, "test"), source);
     n.probe.awaitAssert(() -> {
       assertEquals(3, n.snapshot().queue("q").depth(ItemStatus.PENDING));
       return null;
     });
     fail.set(true);
-    n.see(t("a", ItemStatus.SUCCEEDED, 0));
+    n.see(t("a", SUCCEEDED, Cause.SUCCEEDED, 0));
     n.probe.awaitAssert(() -> {
       MetricsSnapshot s = n.snapshot();
       assertEquals(1, s.queue("q").count(Outcome.SUCCEEDED));
@@ -299,12 +317,12 @@ class MetricsTest {
     // The actor subscribes as it starts: publish to another queue until one is seen ...
     n.probe.awaitAssert(() -> {
       testKit.system().eventStream().tell(new EventStream.Publish<>(
-          new ItemTransition("w" + System.nanoTime(), "warm-up", ItemStatus.SUCCEEDED, 1, null, T0, T0, null)));
+          new ItemTransition("w" + System.nanoTime(), "warm-up", SUCCEEDED, 1, null, T0, T0, null, Cause.SUCCEEDED, null)));
       assertTrue(n.snapshot().queue("warm-up").count(Outcome.SUCCEEDED) > 0);
       return null;
     });
     // ... then exactly one to the queue under test.
-    testKit.system().eventStream().tell(new EventStream.Publish<>(t("a", ItemStatus.SUCCEEDED, 0)));
+    testKit.system().eventStream().tell(new EventStream.Publish<>(t("a", SUCCEEDED, Cause.SUCCEEDED, 0)));
     n.probe.awaitAssert(() -> {
       assertEquals(1, n.snapshot().queue("q").count(Outcome.SUCCEEDED));
       return null;

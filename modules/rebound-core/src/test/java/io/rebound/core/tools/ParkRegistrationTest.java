@@ -30,8 +30,9 @@ class ParkRegistrationTest {
 
   private static ActorRef<MissingMetadata.Command> missingMetadata() {
     // The tool is down: a Park is only acknowledged (nothing to release, no database needed).
-    return KIT.spawn(MissingMetadata.create("db", new MissingMetadata.Runtime(Map.of("db", 10),
-        new ToolHealth(List.of("db")), Clock.systemUTC(), null)));
+    return KIT.spawn(MissingMetadata.create("db", new MissingMetadata.Runtime(Map.of("db", 10), 10,
+        new ToolHealth(List.of("db")), Clock.systemUTC(), null,
+        (id, timeout) -> { throw new AssertionError("nothing is unparked while the tool is down"); })));
   }
 
   /** Drops the first {@code lost} messages, passes the rest on. */

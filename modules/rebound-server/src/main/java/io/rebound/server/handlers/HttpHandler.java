@@ -61,7 +61,7 @@ public final class HttpHandler implements JobHandler {
   /** A successful answer's body is read (and dropped) up to this much, so the connection can be reused. */
   private static final int DISCARD_BYTES = 64 * 1024;
   /** The longest Retry-After honoured; longer ones are capped (RetryPolicy's own limit for delays). */
-  static final Duration MAX_RETRY_AFTER = Duration.ofDays(365);
+  static final Duration MAX_RETRY_AFTER = io.rebound.api.RetryPolicy.MAX_DELAY;
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
   /** The keys of its {@code handler} block besides {@code type}. */

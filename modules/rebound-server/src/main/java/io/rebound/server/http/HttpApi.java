@@ -16,7 +16,6 @@ import io.rebound.core.UnknownToolException;
 import io.rebound.core.config.EffectiveSettings;
 import io.rebound.core.config.QueueSettings;
 import io.rebound.core.index.ItemIndex;
-import io.rebound.core.dispatch.Dispatcher;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -382,8 +381,8 @@ public final class HttpApi extends AllDirectives {
 
   // ---- plumbing ---------------------------------------------------------------------------
 
-  private static boolean paused(Dispatcher.Stats stats, String queue) {
-    Dispatcher.QueueStats s = stats.queues().get(queue);
+  private static boolean paused(Rebound.Permits stats, String queue) {
+    Rebound.QueuePermits s = stats.queues().get(queue);
     return s != null && s.paused();
   }
 
