@@ -18,6 +18,7 @@ public final class QueueSettings {
   private final int concurrency;
   private final Duration attemptTimeout;
   private final Duration attemptKillGrace;
+  private final Duration stopGrace;
   private final Duration parkRetry;
   private final RetryPolicy retryPolicy;
   private final List<String> tools;
@@ -35,6 +36,7 @@ public final class QueueSettings {
     concurrency = b.concurrency;
     attemptTimeout = b.attemptTimeout;
     attemptKillGrace = b.attemptKillGrace;
+    stopGrace = b.stopGrace;
     parkRetry = b.parkRetry;
     retryPolicy = b.retryPolicy;
     tools = b.tools;
@@ -66,6 +68,15 @@ public final class QueueSettings {
    */
   public Duration attemptKillGrace() {
     return attemptKillGrace;
+  }
+
+  /**
+   * When the item must move (a shard handoff, a rolling restart, a node shutdown) while its attempt
+   * runs, how long the attempt may go on to its own end before its handler is told to stop (zero:
+   * at once). An attempt that ends within it keeps its outcome instead of counting as ORPHANED.
+   */
+  public Duration stopGrace() {
+    return stopGrace;
   }
 
   /** How long a parked item waits before it tries again (the attempt does not count). */
@@ -121,6 +132,7 @@ public final class QueueSettings {
         .concurrency(concurrency)
         .attemptTimeout(attemptTimeout)
         .attemptKillGrace(attemptKillGrace)
+        .stopGrace(stopGrace)
         .parkRetry(parkRetry)
         .retryPolicy(retryPolicy)
         .tools(tools)
@@ -139,6 +151,7 @@ public final class QueueSettings {
     private int concurrency = 8;
     private Duration attemptTimeout = Duration.ofMinutes(5);
     private Duration attemptKillGrace = Duration.ofSeconds(10);
+    private Duration stopGrace = Duration.ofSeconds(5);
     private Duration parkRetry = Duration.ofSeconds(30);
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private List<String> tools = List.of();
@@ -174,6 +187,15 @@ public final class QueueSettings {
     /** More than 0, at most 1 hour. Default 10s. */
     public Builder attemptKillGrace(Duration value) {
       attemptKillGrace = positive("attempt-kill-grace", value, Duration.ofHours(1));
+      return this;
+    }
+
+    /** 0 (tell the handler at once) to 1 minute. Default 5s. */
+    public Builder stopGrace(Duration value) {
+      if (value == null || value.isNegative() || value.compareTo(Duration.ofMinutes(1)) > 0) {
+        throw new IllegalArgumentException("stop-grace must be between 0 and 1m, was " + value);
+      }
+      stopGrace = value;
       return this;
     }
 

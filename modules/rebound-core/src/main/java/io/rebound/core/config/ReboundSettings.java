@@ -87,6 +87,7 @@ public record ReboundSettings(
     read(prefix + ".concurrency", () -> b.concurrency(q.getInt("concurrency")));
     read(prefix + ".attempt-timeout", () -> b.attemptTimeout(q.getDuration("attempt-timeout")));
     read(prefix + ".attempt-kill-grace", () -> b.attemptKillGrace(q.getDuration("attempt-kill-grace")));
+    read(prefix + ".stop-grace", () -> b.stopGrace(q.getDuration("stop-grace")));
     read(prefix + ".park-retry", () -> b.parkRetry(q.getDuration("park-retry")));
     read(prefix + ".tools", () -> b.tools(q.getStringList("tools")));
     read(prefix + ".max-park", () -> b.maxPark(q.getDuration("max-park")));

@@ -123,6 +123,12 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
    */
   public record HandlerGraceOver(int execution) implements Command {}
 
+  /**
+   * The item must move and the stop grace its running execution was given is over (internal):
+   * its handler is told to stop now.
+   */
+  public record StopGraceOver(int execution) implements Command {}
+
   /** Sent to itself after recovering in RUNNING (internal). */
   public record RecoverOrphan(int execution) implements Command {}
 

@@ -17,6 +17,7 @@ import io.rebound.core.item.ItemEntity.Enqueued;
 import io.rebound.core.item.ItemEntity.Event;
 import io.rebound.core.item.ItemEntity.GetItem;
 import io.rebound.core.item.ItemEntity.HandlerGraceOver;
+import io.rebound.core.item.ItemEntity.StopGraceOver;
 import io.rebound.core.item.ItemEntity.Heartbeat;
 import io.rebound.core.item.ItemEntity.Idle;
 import io.rebound.core.item.ItemEntity.Parked;
@@ -73,7 +74,9 @@ public final class ItemLife {
     /** Leave memory when nothing else came (an unknown or finished item asked something). */
     IDLE,
     /** The kill grace of a handler told to stop. */
-    KILL
+    KILL,
+    /** The stop grace of an attempt running when the item must move. */
+    STOP
   }
 
   // ---- what the item knows when it decides --------------------------------------------------
@@ -126,6 +129,10 @@ public final class ItemLife {
 
     Duration parkRetry() {
       return (queue != null ? queue : fallback).parkRetry();
+    }
+
+    Duration stopGrace() {
+      return (queue != null ? queue : fallback).stopGrace();
     }
 
     List<String> queueTools() {
@@ -525,6 +532,10 @@ public final class ItemLife {
       }
       return Decision.NOTHING;
     }
+    if (c instanceof StopGraceOver g) {
+      return inc.stopping() && inc.handlerRuns() && inc.handlerExecution() == g.execution()
+          ? new D().first(new SignalHandler()).done() : Decision.NOTHING;
+    }
     if (c instanceof HandlerGraceOver g) {
       if (!inc.handlerRuns() || inc.handlerExecution() != g.execution()) {
         return Decision.NOTHING;
@@ -608,10 +619,14 @@ public final class ItemLife {
   private static Decision stop(State s, Context ctx) {
     Incarnation inc = ctx.incarnation();
     if (inc.handlerRuns()) {
-      // A handoff or node shutdown: the handler is told to stop, and the item moves only once it
+      // A handoff or node shutdown: the attempt may end on its own within the stop grace (its
+      // outcome kept), then the handler is told to stop; the item moves only once the handler
       // ended (its outcome recorded here) or its kill grace passed, so that no attempt of it can
       // start elsewhere while this one still runs.
-      return new D().first(new StopWhenHandlerEnds(), new SignalHandler()).done();
+      Duration grace = ctx.stopGrace();
+      D d = new D().first(new StopWhenHandlerEnds());
+      return (grace.isZero() ? d.first(new SignalHandler())
+          : d.first(new StartTimer(Timer.STOP, new StopGraceOver(inc.handlerExecution()), grace))).done();
     }
     D d = new D();
     // Only after its own request, and only when a later command changed it: a handoff or a node

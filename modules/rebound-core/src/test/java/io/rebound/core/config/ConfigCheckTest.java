@@ -46,7 +46,7 @@ class ConfigCheckTest {
   @Test
   void aKeyOfAFeatureThatDoesNotExistListsTheKnownKeysInstead() {
     assertEquals(List.of("rebound.queues.q.throttle: unknown key (known here: attempt-kill-grace, attempt-timeout, concurrency, "
-            + "group-concurrency, group-rate-limit, handler, max-park, park-retry, rate-limit, retention, retry, tools)"),
+            + "group-concurrency, group-rate-limit, handler, max-park, park-retry, rate-limit, retention, retry, stop-grace, tools)"),
         problems("rebound.queues.q { handler { type = simulated }, throttle = 10 }"));
   }
 

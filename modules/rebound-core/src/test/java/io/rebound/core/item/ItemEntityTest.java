@@ -555,6 +555,10 @@ class ItemEntityTest {
     assertNotNull(inv);
     TestProbe<Object> watcher = testKit.createTestProbe();
     actor.tell(new ItemEntity.Stop());
+    actor.tell(new ItemEntity.GetItem(replies.getRef()));
+    replies.receiveMessage();
+    assertFalse(inv.context().isCancelled(), "within the stop grace the attempt may still end on its own");
+    advance(q.stopGrace());
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
       assertTrue(inv.context().isCancelled(), "the handler was told to stop");
       return null;
@@ -586,8 +590,39 @@ class ItemEntityTest {
     actor.tell(new ItemEntity.Stop());
     actor.tell(new ItemEntity.GetItem(replies.getRef()));
     replies.receiveMessage();
+    advance(q.stopGrace());
+    actor.tell(new ItemEntity.GetItem(replies.getRef()));
+    replies.receiveMessage();
     advance(Duration.ofSeconds(6));
     watcher.expectTerminated(actor, Duration.ofSeconds(3));
+  }
+
+  @Test
+  void aStopWhileRunningLetsAnAttemptThatEndsWithinTheStopGraceKeepItsOutcome() throws Exception {
+    QueueSettings q = QueueSettings.builder("q").retryPolicy(POLICY).stopGrace(Duration.ofSeconds(5)).build();
+    TestProbe<Dispatcher.Command> permits = testKit.createTestProbe(Dispatcher.Command.class);
+    ItemRuntime rt = new ItemRuntime(Map.of("q", q), Map.of("q", controlled), permits.getRef(), Runnable::run, clock,
+        new ToolHealth(List.of()), testKit.createTestProbe(ToolSupervisor.Command.class).getRef(), 4);
+    String stopId = ItemIds.random();
+    var actor = testKit.spawn(ItemEntity.create(stopId, Optional.empty(), rt));
+    TestProbe<Reply> replies = testKit.createTestProbe(Reply.class);
+    actor.tell(new ItemEntity.Enqueue("q", null, "{}", 5, null, null, replies.getRef()));
+    replies.receiveMessage();
+    grantFrom(permits);
+    Invocation inv = invocations.poll(3, TimeUnit.SECONDS);
+    assertNotNull(inv);
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    actor.tell(new ItemEntity.Stop());
+    advance(Duration.ofSeconds(4));
+    actor.tell(new ItemEntity.GetItem(replies.getRef()));
+    assertEquals(ItemStatus.RUNNING, ((ItemEntity.Accepted) replies.receiveMessage()).item().status(),
+        "it waits for its attempt");
+    inv.result().complete(null);
+    watcher.expectTerminated(actor, Duration.ofSeconds(3));
+    assertFalse(inv.context().isCancelled(), "the handler was never told to stop");
+    var events = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(testKit.system())
+        .persistedInStorage(ItemEntity.persistenceId(stopId).id());
+    assertInstanceOf(ItemEntity.Succeeded.class, events.get(events.size() - 1), "the attempt kept its success, no ORPHANED retry");
   }
 
   // ---- database outages ------------------------------------------------------------------
