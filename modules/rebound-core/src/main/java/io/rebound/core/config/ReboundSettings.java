@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigUtil;
 import io.rebound.api.ErrorKind;
 import io.rebound.api.RetryPolicy;
-import io.rebound.core.tools.ToolSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;

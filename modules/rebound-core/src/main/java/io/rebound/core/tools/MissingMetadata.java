@@ -1,9 +1,9 @@
 package io.rebound.core.tools;
 
-import io.rebound.core.CborSerializable;
 import io.rebound.core.index.IndexDatabase;
 import io.rebound.core.index.IndexUpdates;
 import io.rebound.core.item.ItemEntity;
+import io.rebound.core.serialization.CborSerializable;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;

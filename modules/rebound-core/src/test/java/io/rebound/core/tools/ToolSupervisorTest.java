@@ -12,6 +12,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rebound.api.ErrorKind;
+import io.rebound.core.config.ToolSettings;
 import io.rebound.core.tools.ToolSupervisor.Command;
 import io.rebound.core.tools.ToolSupervisor.GetViews;
 import io.rebound.core.tools.ToolSupervisor.Outcome;
