@@ -147,6 +147,20 @@ class NodeCommandsTest {
 
   @Test
   void whatOnlyTheNodeChecksInAFileIsReportedWithTheLineItCameFrom() throws IOException {
+    // The node's own limits (rebound.http.item-policy) are not known to the CLI.
+    Path file = Files.writeString(dir.resolve("limits.jsonl"), """
+        {"payload":{}}
+        {"payload":{}}
+        {"payload":{},"retry":{"maxAttempts":101}}
+        """);
+    CliRun r = cli("enqueue", "work", "--file", file.toString());
+    assertEquals(1, r.code(), r.toString());
+    assertEquals("rebound: line 3 retry.maxAttempts must be at most 100 (rebound.http.item-policy.max-attempts), was 101",
+        r.errorLine());
+  }
+
+  @Test
+  void aBadRetryFieldInAFileIsRefusedNamingTheFileAndLineWithTheNodesMessage() throws IOException {
     Path file = Files.writeString(dir.resolve("retry.jsonl"), """
         {"payload":{}}
         {"payload":{}}
@@ -154,7 +168,7 @@ class NodeCommandsTest {
         """);
     CliRun r = cli("enqueue", "work", "--file", file.toString());
     assertEquals(1, r.code(), r.toString());
-    assertEquals("rebound: line 3 retry.jitter must be one of none, full, equal, was \"sometimes\"", r.errorLine());
+    assertEquals("rebound: " + file + " line 3: retry.jitter must be one of none, full, equal, was \"sometimes\"", r.errorLine());
   }
 
   // ---- status, history --------------------------------------------------------------------
