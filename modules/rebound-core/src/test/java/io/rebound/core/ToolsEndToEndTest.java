@@ -43,6 +43,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -359,10 +361,11 @@ class ToolsEndToEndTest {
           () -> "never parked: " + statuses.get(id));
 
       // The tool is up: the item must be released and run within a couple of seconds.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-      ItemView v = status(node, id);
-      while (v.status() != ItemStatus.SUCCEEDED && System.nanoTime() < deadline) {
-        Thread.sleep(50);
+      ItemView v;
+      try {
+        v = Awaitility.await().atMost(Duration.ofSeconds(3)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+            .until(() -> status(node, id), s -> s.status() == ItemStatus.SUCCEEDED);
+      } catch (ConditionTimeoutException e) {
         v = status(node, id);
       }
       if (v.status() != ItemStatus.SUCCEEDED) {
@@ -483,14 +486,11 @@ class ToolsEndToEndTest {
     });
   }
 
-  private static void waitUntil(BooleanSupplier condition, Duration timeout, Supplier<String> message)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("after " + timeout + ": " + message.get());
-      }
-      Thread.sleep(50);
+  private static void waitUntil(BooleanSupplier condition, Duration timeout, Supplier<String> message) {
+    try {
+      Awaitility.await().atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50)).until(condition::getAsBoolean);
+    } catch (ConditionTimeoutException e) {
+      fail("after " + timeout + ": " + message.get());
     }
   }
 
