@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Helpers for tests that run a real embedded node on an H2 file. */
 public final class TestNodes {
@@ -37,7 +39,7 @@ public final class TestNodes {
     List<String> open = new ArrayList<>(ids);
     Map<String, ItemView> done = new java.util.HashMap<>();
     try {
-      org.awaitility.Awaitility.await("every item terminal").atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+      Awaitility.await("every item terminal").atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
           .until(() -> {
             List<CompletableFuture<java.util.Optional<ItemView>>> views = new ArrayList<>();
             for (String id : open) {
@@ -55,7 +57,7 @@ public final class TestNodes {
             open.retainAll(still);
             return open.isEmpty();
           });
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
+    } catch (ConditionTimeoutException e) {
       throw new AssertionError(open.size() + " items not terminal in time, e.g. " + node.status(open.get(0)).toCompletableFuture().join());
     }
     return done;
