@@ -17,6 +17,11 @@ import java.util.random.RandomGenerator;
  * multiplier = 2.0} capped at {@code maxInterval = 1h}, {@code jitter = FULL}; the schedule
  * (used only with {@link Backoff#SCHEDULE}) defaults to {@code 1m, 5m, 15m, 1h}, and its last entry
  * repeats. Per-error-kind overrides replace the whole policy for failures of that kind.
+ *
+ * <p>Rules across fields are checked by {@link Builder#build()}, so the order of the setters never
+ * changes the result: a {@code maxInterval} that was set must not be less than {@code initial}, one
+ * not set follows {@code initial} up; a {@code backoff} that was set wins, otherwise setting a
+ * schedule means {@link Backoff#SCHEDULE}.
  */
 public final class RetryPolicy {
 
@@ -58,12 +63,12 @@ public final class RetryPolicy {
   private final Jitter jitter;
   private final Map<ErrorKind, RetryPolicy> overrides;
 
-  private RetryPolicy(Builder b) {
+  private RetryPolicy(Builder b, Backoff backoff, Duration maxInterval) {
     this.maxAttempts = b.maxAttempts;
-    this.backoff = b.backoff;
+    this.backoff = backoff;
     this.initial = b.initial;
     this.multiplier = b.multiplier;
-    this.maxInterval = b.maxInterval;
+    this.maxInterval = maxInterval;
     this.schedule = List.copyOf(b.schedule);
     this.jitter = b.jitter;
     this.overrides = Map.copyOf(b.overrides);
@@ -227,10 +232,15 @@ public final class RetryPolicy {
   /** Builds a {@link RetryPolicy}; each setter validates at once. */
   public static final class Builder {
     private int maxAttempts = 5;
-    private Backoff backoff = Backoff.EXPONENTIAL;
+    // backoff and maxInterval: what was set (null: not set) beside what applies when nothing is,
+    // so that build() can apply the rules between fields whatever the order of the setters.
+    private Backoff backoff;
+    private Backoff backoffUnset = Backoff.EXPONENTIAL;
+    private boolean scheduleSet;
     private Duration initial = Duration.ofSeconds(1);
     private double multiplier = 2.0;
-    private Duration maxInterval = Duration.ofHours(1);
+    private Duration maxInterval;
+    private Duration maxIntervalUnset = Duration.ofHours(1);
     private List<Duration> schedule =
         List.of(Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofHours(1));
     private Jitter jitter = Jitter.FULL;
@@ -238,12 +248,13 @@ public final class RetryPolicy {
 
     private Builder() {}
 
+    /** The policy's values, as if none of them had been set: setters then act as on a new builder. */
     private Builder(RetryPolicy p) {
       maxAttempts = p.maxAttempts;
-      backoff = p.backoff;
+      backoffUnset = p.backoff;
       initial = p.initial;
       multiplier = p.multiplier;
-      maxInterval = p.maxInterval;
+      maxIntervalUnset = p.maxInterval;
       schedule = p.schedule;
       jitter = p.jitter;
       overrides.putAll(p.overrides);
@@ -264,12 +275,12 @@ public final class RetryPolicy {
       return this;
     }
 
-    /** The first retry delay of exponential backoff; 0 or more. Default 1s. */
+    /**
+     * The first retry delay of exponential backoff; 0 or more. Default 1s. A {@code maxInterval}
+     * not set follows it up; one set must not be less (checked by {@link #build()}).
+     */
     public Builder initial(Duration value) {
       initial = checkDuration("initial", value);
-      if (initial.compareTo(maxInterval) > 0) {
-        maxInterval = initial;
-      }
       return this;
     }
 
@@ -282,17 +293,19 @@ public final class RetryPolicy {
       return this;
     }
 
-    /** The cap of exponential backoff; not less than initial. Default 1h. */
+    /**
+     * The cap of exponential backoff; not less than initial, whichever is set first (checked by
+     * {@link #build()}). Default 1h, or initial when that is longer.
+     */
     public Builder maxInterval(Duration value) {
-      Duration v = checkDuration("maxInterval", value);
-      if (v.compareTo(initial) < 0) {
-        throw new IllegalArgumentException("maxInterval must not be less than initial (" + initial + "), was " + v);
-      }
-      maxInterval = v;
+      maxInterval = checkDuration("maxInterval", value);
       return this;
     }
 
-    /** An explicit schedule (and switches backoff to SCHEDULE); the last entry repeats. */
+    /**
+     * An explicit schedule, which means backoff SCHEDULE unless {@link #backoff} is set (before or
+     * after); the last entry repeats.
+     */
     public Builder schedule(List<Duration> value) {
       required("schedule", value);
       if (value.isEmpty() || value.size() > SCHEDULE_LIMIT) {
@@ -303,7 +316,7 @@ public final class RetryPolicy {
         checked.add(checkDuration("schedule[" + i + "]", value.get(i)));
       }
       schedule = List.copyOf(checked);
-      backoff = Backoff.SCHEDULE;
+      scheduleSet = true;
       return this;
     }
 
@@ -344,8 +357,20 @@ public final class RetryPolicy {
       return this;
     }
 
+    /**
+     * The policy, once the rules between fields hold.
+     *
+     * @throws IllegalArgumentException naming {@code maxInterval} when one was set below {@code initial}
+     */
     public RetryPolicy build() {
-      return new RetryPolicy(this);
+      Duration cap = maxInterval;
+      if (cap == null) {
+        cap = initial.compareTo(maxIntervalUnset) > 0 ? initial : maxIntervalUnset;
+      } else if (cap.compareTo(initial) < 0) {
+        throw new IllegalArgumentException("maxInterval must not be less than initial (" + initial + "), was " + cap);
+      }
+      Backoff b = backoff != null ? backoff : scheduleSet ? Backoff.SCHEDULE : backoffUnset;
+      return new RetryPolicy(this, b, cap);
     }
 
     private static <T> T required(String field, T value) {

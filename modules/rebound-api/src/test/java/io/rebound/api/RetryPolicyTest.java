@@ -749,6 +749,98 @@ class RetryPolicyTest {
   // ---------------------------------------------------------------- validation
 
   @Nested
+  class SetterOrder {
+    /** One setter call of a builder. */
+    private record Call(String name, java.util.function.Consumer<RetryPolicy.Builder> apply) {
+      @Override
+      public String toString() {
+        return name;
+      }
+    }
+
+    private static List<List<Call>> permutations(List<Call> calls) {
+      if (calls.size() <= 1) {
+        return List.of(calls);
+      }
+      List<List<Call>> out = new ArrayList<>();
+      for (Call first : calls) {
+        List<Call> rest = new ArrayList<>(calls);
+        rest.remove(first);
+        for (List<Call> tail : permutations(rest)) {
+          List<Call> order = new ArrayList<>();
+          order.add(first);
+          order.addAll(tail);
+          out.add(order);
+        }
+      }
+      return out;
+    }
+
+    private static RetryPolicy.Builder builder(RetryPolicy.Builder start, List<Call> order) {
+      order.forEach(c -> c.apply().accept(start));
+      return start;
+    }
+
+    private static final List<Call> CALLS = List.of(
+        new Call("initial(2m)", b -> b.initial(Duration.ofMinutes(2))),
+        new Call("maxInterval(10m)", b -> b.maxInterval(Duration.ofMinutes(10))),
+        new Call("multiplier(3)", b -> b.multiplier(3.0)),
+        new Call("schedule(1m, 5m)", b -> b.schedule("1m, 5m")),
+        new Call("backoff(EXPONENTIAL)", b -> b.backoff(Backoff.EXPONENTIAL)),
+        new Call("maxAttempts(7)", b -> b.maxAttempts(7)));
+
+    @Test
+    void everyOrderOfTheSettersBuildsTheSamePolicy() {
+      RetryPolicy expected = builder(RetryPolicy.builder(), CALLS).build();
+      assertEquals(Backoff.EXPONENTIAL, expected.backoff());
+      assertEquals(Duration.ofMinutes(2), expected.initial());
+      assertEquals(Duration.ofMinutes(10), expected.maxInterval());
+      List<List<Call>> orders = permutations(CALLS);
+      assertEquals(720, orders.size());
+      for (List<Call> order : orders) {
+        assertEquals(expected, builder(RetryPolicy.builder(), order).build(), () -> "in the order " + order);
+      }
+    }
+
+    @Test
+    void everyOrderOfAMaxIntervalBelowInitialFailsWithTheSameMessage() {
+      List<Call> calls = List.of(
+          new Call("initial(2m)", b -> b.initial(Duration.ofMinutes(2))),
+          new Call("maxInterval(1m)", b -> b.maxInterval(ONE_MINUTE)),
+          new Call("multiplier(3)", b -> b.multiplier(3.0)));
+      Set<String> messages = new HashSet<>();
+      for (List<Call> order : permutations(calls)) {
+        RetryPolicy.Builder b = builder(RetryPolicy.builder(), order);
+        messages.add(assertRejected("maxInterval", b::build).getMessage());
+      }
+      assertEquals(Set.of("maxInterval must not be less than initial (PT2M), was PT1M"), messages);
+    }
+
+    @Test
+    void aScheduleMeansScheduleBackoffOnlyWhenBackoffIsNotSet() {
+      assertEquals(Backoff.SCHEDULE, RetryPolicy.builder().schedule("1m").build().backoff());
+      assertEquals(Backoff.EXPONENTIAL, RetryPolicy.builder().backoff(Backoff.EXPONENTIAL).schedule("1m").build().backoff());
+      assertEquals(Backoff.EXPONENTIAL, RetryPolicy.builder().schedule("1m").backoff(Backoff.EXPONENTIAL).build().backoff());
+    }
+
+    @Test
+    void aCopiedPolicysValuesActAsDefaultsForTheSameRules() {
+      RetryPolicy base = RetryPolicy.builder().initial(Duration.ofSeconds(5)).maxInterval(Duration.ofMinutes(10)).build();
+      // Its maxInterval was not set on the copy, so it follows initial up, as a new builder's default does.
+      assertEquals(Duration.ofMinutes(20), base.toBuilder().initial(Duration.ofMinutes(20)).build().maxInterval());
+      // One set on the copy is checked against initial in either order.
+      assertRejected("maxInterval", () -> base.toBuilder().initial(Duration.ofMinutes(20)).maxInterval(ONE_MINUTE).build());
+      assertRejected("maxInterval", () -> base.toBuilder().maxInterval(ONE_MINUTE).initial(Duration.ofMinutes(20)).build());
+      // A schedule on a copy of an exponential policy switches it, a copy of a schedule policy keeps its backoff.
+      assertEquals(Backoff.SCHEDULE, base.toBuilder().schedule("1m").build().backoff());
+      RetryPolicy scheduled = RetryPolicy.builder().schedule("1m").build();
+      assertEquals(Backoff.SCHEDULE, scheduled.toBuilder().initial(ONE_MINUTE).build().backoff());
+      assertEquals(base, base.toBuilder().build());
+      assertEquals(scheduled, scheduled.toBuilder().build());
+    }
+  }
+
+  @Nested
   class Validation {
 
     @ParameterizedTest
@@ -807,17 +899,18 @@ class RetryPolicyTest {
     }
 
     @Test
-    void rejectsMaxIntervalBelowInitial() {
+    void rejectsMaxIntervalBelowInitialWhenBuilt() {
       RetryPolicy.Builder b = RetryPolicy.builder().initial(Duration.ofMinutes(10));
-      assertRejected("maxInterval", () -> b.maxInterval(Duration.ofMinutes(9)));
-      assertRejected("maxInterval", () -> RetryPolicy.builder().maxInterval(Duration.ofMillis(999)));
+      assertRejected("maxInterval", () -> b.maxInterval(Duration.ofMinutes(9)).build());
+      assertRejected("maxInterval", () -> RetryPolicy.builder().maxInterval(Duration.ofMillis(999)).build());
     }
 
     @Test
-    void rejectedMaxIntervalLeavesTheBuilderUnchanged() {
-      RetryPolicy.Builder b = RetryPolicy.builder().initial(Duration.ofMinutes(10));
-      assertThrows(IllegalArgumentException.class, () -> b.maxInterval(Duration.ofMinutes(9)));
-      assertEquals(ONE_HOUR, b.build().maxInterval());
+    void aRefusedBuildCanBeMendedBySettingEitherField() {
+      RetryPolicy.Builder b = RetryPolicy.builder().initial(Duration.ofMinutes(10)).maxInterval(Duration.ofMinutes(9));
+      assertRejected("maxInterval", b::build);
+      assertEquals(Duration.ofMinutes(10), b.maxInterval(Duration.ofMinutes(10)).build().maxInterval());
+      assertEquals(Duration.ofMinutes(9), b.maxInterval(Duration.ofMinutes(9)).initial(ONE_MINUTE).build().maxInterval());
     }
 
     @Test
@@ -838,10 +931,10 @@ class RetryPolicyTest {
     }
 
     @Test
-    void raisingInitialAboveAnExplicitMaxIntervalRaisesMaxInterval() {
-      RetryPolicy p =
-          RetryPolicy.builder().maxInterval(Duration.ofSeconds(10)).initial(Duration.ofMinutes(1)).build();
-      assertEquals(ONE_MINUTE, p.maxInterval());
+    void initialAboveAMaxIntervalThatWasSetIsRefusedRatherThanRaisingIt() {
+      RetryPolicy.Builder b = RetryPolicy.builder().maxInterval(Duration.ofSeconds(10)).initial(Duration.ofMinutes(1));
+      IllegalArgumentException e = assertRejected("maxInterval", b::build);
+      assertEquals("maxInterval must not be less than initial (PT1M), was PT10S", e.getMessage());
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,21 +53,16 @@ class CrashRecoveryTest {
     }
     enqueued.forEach(e -> ids.add(await(e).item().id()));
     // Crash part-way: some items done, 8 mid-attempt, the rest pending.
-    while (finished.get() < 40) {
-      Thread.sleep(20);
-    }
+    Awaitility.await("40 finished").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+        .until(() -> finished.get() >= 40);
     first.system().terminate();
     first.system().getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertTrue(finished.get() < ITEMS, "the crash came after the work was done");
 
     try (Rebound second = Rebound.start(TestNodes.config(dir, QUEUES))) {
       // Nothing asks the items anything until they are done: they must restart by themselves.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      while (TestNodes.eventsInJournal(second, "Succeeded") < ITEMS) {
-        assertTrue(System.nanoTime() < deadline, "items did not resume by themselves: "
-            + TestNodes.eventsInJournal(second, "Succeeded") + " of " + ITEMS + " succeeded");
-        Thread.sleep(200);
-      }
+      Awaitility.await("items resume by themselves").atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(200)).until(() -> TestNodes.eventsInJournal(second, "Succeeded") >= ITEMS);
       Map<String, ItemView> done = TestNodes.awaitTerminal(second, ids, Duration.ofSeconds(90));
       assertEquals(ITEMS, TestNodes.count(done, ItemStatus.SUCCEEDED));
 

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -136,12 +137,8 @@ class EndToEndTest {
         node.enqueue("work", EnqueueRequest.builder("{\"fail\":1,\"kind\":\"PERMANENT\"}").build());
       }
       // Nothing asks the items anything until they are done: asking would wake them.
-      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-      while (TestNodes.eventsInJournal(node, "Succeeded") < 200) {
-        assertTrue(System.nanoTime() < deadline,
-            TestNodes.eventsInJournal(node, "Succeeded") + " of 200 redriven items ran again");
-        Thread.sleep(200);
-      }
+      Awaitility.await("200 redriven items ran again").atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(200)).until(() -> TestNodes.eventsInJournal(node, "Succeeded") >= 200);
     }
   }
 

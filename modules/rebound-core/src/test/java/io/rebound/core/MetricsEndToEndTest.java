@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,14 +54,9 @@ class MetricsEndToEndTest {
   }
 
   /** Transitions reach the Metrics actor after the items answer: wait until it has seen them. */
-  private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 30s: " + what);
-      }
-      Thread.sleep(50);
-    }
+  private static void eventually(String what, BooleanSupplier condition) {
+    Awaitility.await(what).atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+        .until(condition::getAsBoolean);
   }
 
   @Test

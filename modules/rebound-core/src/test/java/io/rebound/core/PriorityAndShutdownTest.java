@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,9 +43,8 @@ class PriorityAndShutdownTest {
         items.add(await(node.enqueue("single", EnqueueRequest.builder("{}").priority(random.nextInt(10)).build())).item());
       }
       // All requests are at the dispatcher before it may grant one.
-      while (await(node.dispatcherStats()).waiting() < items.size()) {
-        Thread.sleep(20);
-      }
+      Awaitility.await("every request at the dispatcher").atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(20)).until(() -> await(node.dispatcherStats()).waiting() >= items.size());
       node.resume("single");
       TestNodes.awaitTerminal(node, items.stream().map(ItemView::id).toList(), Duration.ofSeconds(30));
 
@@ -73,9 +73,8 @@ class PriorityAndShutdownTest {
     for (int i = 0; i < 9; i++) {
       ids.add(await(node.enqueue("slow", EnqueueRequest.builder("{\"ms\":700}").build())).item().id());
     }
-    while (running.size() < 3) {
-      Thread.sleep(10);
-    }
+    Awaitility.await("3 running").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+        .until(() -> running.size() >= 3);
     node.close();
 
     int started = TestNodes.eventsInJournal(node, "AttemptStarted");
@@ -103,9 +102,8 @@ class PriorityAndShutdownTest {
       }
     });
     String id = await(node.enqueue("slow", EnqueueRequest.builder("{\"ms\":4000}").key("long").build())).item().id();
-    while (running.isEmpty()) {
-      Thread.sleep(10);
-    }
+    Awaitility.await("one running").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+        .until(() -> !running.isEmpty());
     long start = System.nanoTime();
     node.close();
     assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(4)) < 0, "the deadline was not kept");

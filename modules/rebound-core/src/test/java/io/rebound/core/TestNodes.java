@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Helpers for tests that run a real embedded node on an H2 file. */
 public final class TestNodes {
@@ -33,31 +35,30 @@ public final class TestNodes {
   }
 
   /** Polls until every item is terminal; returns their final views. */
-  public static Map<String, ItemView> awaitTerminal(Rebound node, Collection<String> ids, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+  public static Map<String, ItemView> awaitTerminal(Rebound node, Collection<String> ids, Duration timeout) {
     List<String> open = new ArrayList<>(ids);
     Map<String, ItemView> done = new java.util.HashMap<>();
-    while (!open.isEmpty()) {
-      List<CompletableFuture<java.util.Optional<ItemView>>> views = new ArrayList<>();
-      for (String id : open) {
-        views.add(node.status(id).toCompletableFuture());
-      }
-      List<String> still = new ArrayList<>();
-      for (int i = 0; i < open.size(); i++) {
-        ItemView v = views.get(i).join().orElseThrow(() -> new AssertionError("item lost"));
-        if (v.status().isTerminal()) {
-          done.put(v.id(), v);
-        } else {
-          still.add(v.id());
-        }
-      }
-      open = still;
-      if (!open.isEmpty()) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError(open.size() + " items not terminal in time, e.g. " + node.status(open.get(0)).toCompletableFuture().join());
-        }
-        Thread.sleep(200);
-      }
+    try {
+      Awaitility.await("every item terminal").atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+          .until(() -> {
+            List<CompletableFuture<java.util.Optional<ItemView>>> views = new ArrayList<>();
+            for (String id : open) {
+              views.add(node.status(id).toCompletableFuture());
+            }
+            List<String> still = new ArrayList<>();
+            for (int i = 0; i < views.size(); i++) {
+              ItemView v = views.get(i).join().orElseThrow(() -> new AssertionError("item lost"));
+              if (v.status().isTerminal()) {
+                done.put(v.id(), v);
+              } else {
+                still.add(v.id());
+              }
+            }
+            open.retainAll(still);
+            return open.isEmpty();
+          });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(open.size() + " items not terminal in time, e.g. " + node.status(open.get(0)).toCompletableFuture().join());
     }
     return done;
   }

@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigUtil;
 import io.rebound.api.ErrorKind;
 import io.rebound.api.RetryPolicy;
-import io.rebound.core.tools.ToolSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -164,10 +163,16 @@ public record ReboundSettings(
         String key = prefix + ".on." + kindName;
         ErrorKind kind = read(key, () -> ErrorKind.valueOf(kindName.toUpperCase(Locale.ROOT).replace('-', '_')));
         Config own = read(key, () -> on.getConfig(ConfigUtil.joinPath(kindName))).withFallback(r.withoutPath("on"));
-        read(key, () -> b.override(kind, retryFields(key, own).build()));
+        RetryPolicy kindPolicy = built(key, retryFields(key, own));
+        read(key, () -> b.override(kind, kindPolicy));
       }
     }
-    return b.build();
+    return built(prefix, b);
+  }
+
+  /** The only rule build() checks across fields is max-interval's, so its error names that key. */
+  private static RetryPolicy built(String prefix, RetryPolicy.Builder b) {
+    return read(prefix + ".max-interval", b::build);
   }
 
   private static RetryPolicy.Builder retryFields(String prefix, Config r) {

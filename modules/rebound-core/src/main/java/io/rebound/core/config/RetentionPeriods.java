@@ -1,6 +1,5 @@
 package io.rebound.core.config;
 
-import io.rebound.core.item.ItemStatus;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -44,20 +43,6 @@ public final class RetentionPeriods {
 
   public Duration cancelled() {
     return cancelled;
-  }
-
-  /**
-   * The period for a terminal status.
-   *
-   * @throws IllegalArgumentException for a status that is not terminal: those are never purged
-   */
-  public Duration of(ItemStatus status) {
-    return switch (status) {
-      case SUCCEEDED -> succeeded;
-      case DEAD_LETTERED -> deadLettered;
-      case CANCELLED -> cancelled;
-      default -> throw new IllegalArgumentException(status + " is not terminal: such items are never purged");
-    };
   }
 
   public Builder toBuilder() {

@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -112,7 +113,7 @@ public final class RetentionPurge {
       for (String queue : queues(c)) {
         RetentionPeriods periods = queues.getOrDefault(queue, defaults);
         for (ItemStatus status : TERMINAL) {
-          Instant cutoff = now.minus(periods.of(status));
+          Instant cutoff = now.minus(periodOf(periods, status));
           List<String> due = due(c, queue, status, cutoff, batchSize);
           filled |= due.size() == batchSize;
           for (String id : due) {
@@ -134,6 +135,21 @@ public final class RetentionPurge {
     try (ResultSet rs = c.getMetaData().getTables(null, null, "rebound_item", null)) {
       return rs.next();
     }
+  }
+
+  /**
+   * The period for a terminal status (here, not in {@code RetentionPeriods}, so that the config
+   * package does not depend on the item's statuses).
+   *
+   * @throws IllegalArgumentException for a status that is not terminal: those are never purged
+   */
+  static Duration periodOf(RetentionPeriods periods, ItemStatus status) {
+    return switch (status) {
+      case SUCCEEDED -> periods.succeeded();
+      case DEAD_LETTERED -> periods.deadLettered();
+      case CANCELLED -> periods.cancelled();
+      default -> throw new IllegalArgumentException(status + " is not terminal: such items are never purged");
+    };
   }
 
   /** Every queue with terminal items, configured or not. */

@@ -3,7 +3,7 @@ package io.rebound.core.item;
 import io.rebound.api.ErrorKind;
 import io.rebound.api.JobHandler;
 import io.rebound.api.RetryPolicy;
-import io.rebound.core.CborSerializable;
+import io.rebound.core.serialization.CborSerializable;
 import io.rebound.core.config.QueueSettings;
 import io.rebound.core.dispatch.Dispatcher;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package io.rebound.core.item;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.rebound.api.ErrorKind;
-import io.rebound.core.CborSerializable;
+import io.rebound.core.serialization.CborSerializable;
 import java.time.Instant;
 
 /**

@@ -2,7 +2,7 @@ package io.rebound.core.item;
 
 import io.rebound.api.ErrorKind;
 import io.rebound.api.RetryPolicy;
-import io.rebound.core.CborSerializable;
+import io.rebound.core.serialization.CborSerializable;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;

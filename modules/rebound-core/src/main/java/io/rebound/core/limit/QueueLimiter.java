@@ -1,7 +1,7 @@
 package io.rebound.core.limit;
 
-import io.rebound.core.CborSerializable;
 import io.rebound.core.config.QueueSettings;
+import io.rebound.core.serialization.CborSerializable;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;

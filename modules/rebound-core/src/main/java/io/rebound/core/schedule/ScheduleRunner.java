@@ -1,7 +1,7 @@
 package io.rebound.core.schedule;
 
-import io.rebound.core.CborSerializable;
 import io.rebound.core.EnqueueRequest;
+import io.rebound.core.serialization.CborSerializable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

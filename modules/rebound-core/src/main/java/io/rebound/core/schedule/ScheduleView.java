@@ -1,6 +1,6 @@
 package io.rebound.core.schedule;
 
-import io.rebound.core.CborSerializable;
+import io.rebound.core.serialization.CborSerializable;
 import java.time.Instant;
 
 /**

@@ -1,8 +1,8 @@
 package io.rebound.core.tools;
 
-import io.rebound.core.CborSerializable;
 import io.rebound.core.index.IndexDatabase;
 import io.rebound.core.index.IndexUpdates;
+import io.rebound.core.serialization.CborSerializable;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;

@@ -3,6 +3,7 @@ package io.rebound.core.tools;
 import com.typesafe.config.Config;
 import io.rebound.api.ToolProbe;
 import io.rebound.core.config.ReboundConfigException;
+import io.rebound.core.config.ToolSettings;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;

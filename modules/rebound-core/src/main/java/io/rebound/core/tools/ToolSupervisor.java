@@ -1,9 +1,10 @@
 package io.rebound.core.tools;
 
 import io.rebound.api.ErrorKind;
+import io.rebound.api.ToolProbe;
+import io.rebound.core.config.ToolSettings;
 import io.rebound.core.crypto.Encryption;
 import io.rebound.core.crypto.KeyRing;
-import io.rebound.api.ToolProbe;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;

@@ -297,6 +297,7 @@ class ReboundSettingsTest {
         Arguments.of("retry.on.tool-unavailable { max-attempts = 2 }", "rebound.queues.q.retry.on.tool-unavailable"),
         Arguments.of("retry.on.sometimes { max-attempts = 2 }", "rebound.queues.q.retry.on.sometimes"),
         Arguments.of("retry.on.timeout { multiplier = 0.5 }", "rebound.queues.q.retry.on.timeout.multiplier"),
+        Arguments.of("retry.on.timeout { initial = 2h }", "rebound.queues.q.retry.on.timeout.max-interval"),
         Arguments.of("retry.on.timeout { max-attempts = 0 }", "rebound.queues.q.retry.on.timeout.max-attempts"),
         Arguments.of("retry.on.timeout { backoff = linear }", "rebound.queues.q.retry.on.timeout.backoff"));
   }

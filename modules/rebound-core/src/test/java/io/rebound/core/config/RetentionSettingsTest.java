@@ -7,12 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.rebound.core.item.ItemStatus;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Retention periods per queue and the node's retention job settings: values, builders, parsing. */
@@ -38,22 +36,6 @@ class RetentionSettingsTest {
     assertEquals(Duration.ofDays(30), r.deadLettered());
     assertEquals(Duration.ofDays(7), r.cancelled());
     assertEquals(r, QueueSettings.builder("q").build().retention());
-  }
-
-  @Test
-  void eachTerminalStatusMapsToItsOwnPeriod() {
-    RetentionPeriods r = RetentionPeriods.builder()
-        .succeeded(Duration.ofHours(1)).deadLettered(Duration.ofHours(2)).cancelled(Duration.ofHours(3)).build();
-
-    assertEquals(Duration.ofHours(1), r.of(ItemStatus.SUCCEEDED));
-    assertEquals(Duration.ofHours(2), r.of(ItemStatus.DEAD_LETTERED));
-    assertEquals(Duration.ofHours(3), r.of(ItemStatus.CANCELLED));
-  }
-
-  @ParameterizedTest(name = "{0} has no retention period")
-  @EnumSource(value = ItemStatus.class, names = {"PENDING", "RUNNING", "WAITING", "PARKED"})
-  void aStatusThatIsNotTerminalHasNoRetentionPeriod(ItemStatus status) {
-    assertThrows(IllegalArgumentException.class, () -> RetentionPeriods.defaults().of(status));
   }
 
   @ParameterizedTest(name = "retention {0} is rejected")

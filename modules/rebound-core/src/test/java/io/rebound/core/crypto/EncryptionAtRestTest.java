@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -130,39 +131,22 @@ class EncryptionAtRestTest {
 
   /** Waits until the read side has the item's terminal row; answers its last_error. */
   private static String indexedError(Rebound node, String id) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(), "sa", "")) {
-      while (System.nanoTime() < deadline) {
-        try (ResultSet rs = c.createStatement().executeQuery("SELECT status, last_error FROM rebound_item WHERE id = '" + id + "'")) {
-          if (rs.next() && ItemStatus.valueOf(rs.getString(1)).isTerminal()) {
-            return String.valueOf(rs.getString(2));
-          }
-        }
-        Thread.sleep(50);
-      }
+      return Awaitility.await("the index shows " + id + " terminal").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+          .until(() -> {
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT status, last_error FROM rebound_item WHERE id = '" + id + "'")) {
+              return rs.next() && ItemStatus.valueOf(rs.getString(1)).isTerminal() ? java.util.Optional.of(String.valueOf(rs.getString(2)))
+                  : java.util.Optional.<String>empty();
+            }
+          }, java.util.Optional::isPresent).orElseThrow();
     }
-    throw new AssertionError("the index never showed " + id);
   }
 
   /** Waits until the read side has the item's row, and checks its error is not stored in plaintext. */
   private static void awaitIndexed(Rebound node, String id) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(), "sa", "")) {
-      while (true) {
-        try (ResultSet rs = c.createStatement().executeQuery(
-            "SELECT status, last_error FROM rebound_item WHERE id = '" + id + "'")) {
-          if (rs.next() && ItemStatus.valueOf(rs.getString(1)).isTerminal()) {
-            String error = rs.getString(2);
-            assertTrue(error == null || error.equals(Encryption.REDACTED_ERROR), error);
-            return;
-          }
-        }
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("item " + id + " never reached the index");
-        }
-        Thread.sleep(100);
-      }
-    }
+    // indexedError answers String.valueOf(last_error): "null" for none.
+    String error = indexedError(node, id);
+    assertTrue(error.equals("null") || error.equals(Encryption.REDACTED_ERROR), error);
   }
 
   private static List<Path> files(Path root) throws Exception {

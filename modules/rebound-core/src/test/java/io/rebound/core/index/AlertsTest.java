@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,13 +47,13 @@ class AlertsTest {
 
   /** Polls the report until it satisfies the condition. */
   private static Alerts.Report awaitReport(Rebound node, Predicate<Alerts.Report> condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    Alerts.Report r = await(node.alerts());
-    while (!condition.test(r) && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-      r = await(node.alerts());
+    try {
+      return Awaitility.await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+          .until(() -> await(node.alerts()), condition::test);
+    } catch (ConditionTimeoutException e) {
+      // The callers assert on the report, which says what is missing.
+      return await(node.alerts());
     }
-    return r;
   }
 
   private static boolean has(Alerts.Report r, String type, String queue) {
@@ -81,10 +83,8 @@ class AlertsTest {
       enqueue(node, "held", "{}");
       // slow: its first attempt fails while the queue gets paused, so the item stays WAITING past due.
       String waiting = enqueue(node, "slow", "{\"fail\":1,\"ms\":300}");
-      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (await(node.status(waiting)).orElseThrow().status() != ItemStatus.RUNNING && System.nanoTime() < until) {
-        Thread.sleep(10);
-      }
+      Awaitility.await("the slow item running").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+          .until(() -> await(node.status(waiting)).orElseThrow().status() == ItemStatus.RUNNING);
       node.pause("slow");
 
       Alerts.Report r = awaitReport(node, x -> has(x, "no-progress", "held", 2) && !x.stuck().isEmpty()

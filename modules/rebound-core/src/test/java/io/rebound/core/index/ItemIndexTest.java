@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,10 +78,10 @@ class ItemIndexTest {
   /** Waits until the index shows exactly these items with the state the items themselves report. */
   private static void awaitIndexMatches(Rebound node, List<String> ids) throws InterruptedException {
     Map<String, ItemView> truth = TestNodes.awaitTerminal(node, ids, Duration.ofSeconds(60));
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    String mismatch;
-    do {
-      mismatch = null;
+    // "" when the index matches: the last mismatch found otherwise.
+    String mismatch = Awaitility.await("the index matches the items").atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(100)).until(() -> {
+      String found = "";
       List<ItemIndex.Row> rows = all(node, "work", null, 37);
       Set<String> seen = new HashSet<>();
       for (ItemIndex.Row r : rows) {
@@ -89,22 +90,20 @@ class ItemIndexTest {
         }
       }
       if (rows.size() != ids.size()) {
-        mismatch = rows.size() + " rows for " + ids.size() + " items";
+        found = rows.size() + " rows for " + ids.size() + " items";
       } else {
         for (ItemIndex.Row r : rows) {
           ItemView v = truth.get(r.id());
           if (v == null || v.status() != r.status() || v.attempts() != r.attempts() || v.priority() != r.priority()
               || !v.key().equals(r.key()) || (v.lastError() == null ? r.lastErrorKind() != null : v.lastError().kind() != r.lastErrorKind())) {
-            mismatch = "row " + r + " but item " + v;
+            found = "row " + r + " but item " + v;
             break;
           }
         }
       }
-      if (mismatch != null) {
-        Thread.sleep(100);
-      }
-    } while (mismatch != null && System.nanoTime() < deadline);
-    assertNull(mismatch);
+      return found;
+    }, String::isEmpty);
+    assertEquals("", mismatch);
   }
 
   @Test
@@ -170,12 +169,9 @@ class ItemIndexTest {
   void theNodesMetricsShowTheDepthTheIndexCounts() throws Exception {
     try (Rebound node = Rebound.start(config())) {
       awaitIndexMatches(node, enqueue(node, 0, 40));
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      Map<ItemStatus, Long> depth;
-      do {
-        Thread.sleep(50);
-        depth = await(node.metrics().snapshot()).queue("work").depth();
-      } while (!Long.valueOf(20).equals(depth.get(ItemStatus.DEAD_LETTERED)) && System.nanoTime() < deadline);
+      Map<ItemStatus, Long> depth = Awaitility.await("the depth shows 20 dead letters").atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50)).until(() -> await(node.metrics().snapshot()).queue("work").depth(),
+              d -> Long.valueOf(20).equals(d.get(ItemStatus.DEAD_LETTERED)));
       assertEquals(20L, depth.get(ItemStatus.SUCCEEDED), depth.toString());
       assertEquals(20L, depth.get(ItemStatus.DEAD_LETTERED), depth.toString());
     }

@@ -11,6 +11,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rebound.api.ToolProbe;
 import io.rebound.core.config.ReboundConfigException;
+import io.rebound.core.config.ToolSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -12,6 +12,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rebound.api.ErrorKind;
+import io.rebound.core.config.ToolSettings;
 import io.rebound.core.tools.ToolSupervisor.Command;
 import io.rebound.core.tools.ToolSupervisor.GetViews;
 import io.rebound.core.tools.ToolSupervisor.Outcome;
@@ -27,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,6 +39,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -154,6 +157,8 @@ class ToolSupervisorTest {
     final List<String> ups = new CopyOnWriteArrayList<>();
     final ActorRef<Command> supervisor;
     final TestProbe<List<ToolView>> views = testKit.createTestProbe();
+    /** Probes run to the end: each is one task, whose result is on its way to the supervisor when counted. */
+    final AtomicInteger probes = new AtomicInteger();
 
     Node(ToolSettings... tools) {
       Map<String, ToolSettings> settings = new LinkedHashMap<>();
@@ -161,7 +166,14 @@ class ToolSupervisorTest {
         settings.put(t.name(), t);
       }
       health = new ToolHealth(settings.keySet());
-      supervisor = testKit.spawn(ToolSupervisor.create(settings, health, probeExecutor, ups::add, Clock.systemUTC()));
+      Executor counted = task -> probeExecutor.execute(() -> {
+        try {
+          task.run();
+        } finally {
+          probes.incrementAndGet();
+        }
+      });
+      supervisor = testKit.spawn(ToolSupervisor.create(settings, health, counted, ups::add, Clock.systemUTC()));
       cleanup.add(() -> testKit.stop(supervisor));
     }
 
@@ -179,26 +191,23 @@ class ToolSupervisorTest {
       return views().stream().filter(v -> v.name().equals(tool)).findFirst().orElseThrow();
     }
 
-    ToolView await(String tool, String what, Predicate<ToolView> condition) throws InterruptedException {
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      ToolView v = health.get(tool);
-      while (!condition.test(v)) {
-        if (System.nanoTime() > deadline) {
-          fail("tool " + tool + " is not " + what + " within " + WAIT + ": " + v);
-        }
-        Thread.sleep(10);
-        v = health.get(tool);
-      }
-      return v;
+    ToolView await(String tool, String what, Predicate<ToolView> condition) {
+      return Awaitility.await("tool " + tool + " " + what).atMost(WAIT).pollInterval(Duration.ofMillis(10))
+          .until(() -> health.get(tool), condition::test);
     }
 
-    ToolView awaitState(String tool, ToolState state) throws InterruptedException {
+    ToolView awaitState(String tool, ToolState state) {
       return await(tool, state.toString(), v -> v.state() == state);
     }
 
-    /** Waits for a few probes to have run, for tests that check that nothing changes. */
-    void letProbesRun(int intervals) throws InterruptedException {
-      Thread.sleep(INTERVAL.toMillis() * intervals);
+    /**
+     * Returns once {@code count} more probes ran and the supervisor handled their results, for
+     * tests that check that nothing changes: counted, not slept for.
+     */
+    void letProbesRun(int count) {
+      int target = probes.get() + count;
+      Awaitility.await(count + " more probes").atMost(WAIT).pollInterval(Duration.ofMillis(10)).until(() -> probes.get() >= target);
+      views();
     }
   }
 
@@ -365,14 +374,10 @@ class ToolSupervisorTest {
       ToolSettings t = tcpTool("t", server.port, 5);
       ToolHealth health = new ToolHealth(List.of("t"));
       ActorRef<Command> supervisor = encrypted.spawn(ToolSupervisor.create(Map.of("t", t), health, probeExecutor, n -> {}, Clock.systemUTC()));
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (health.get("t").state() != ToolState.UP && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      Awaitility.await("t up").atMost(WAIT).pollInterval(Duration.ofMillis(10)).until(() -> health.get("t").state() == ToolState.UP);
       supervisor.tell(new Outcome(List.of("t"), ErrorKind.TOOL_UNAVAILABLE, "cannot parse {\"ssn\":\"078-05-1120\"}"));
-      while (logged.list.stream().noneMatch(e -> e.getFormattedMessage().contains("DOWN")) && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      Awaitility.await("a DOWN line").atMost(WAIT).pollInterval(Duration.ofMillis(10))
+          .until(() -> logged.list.stream().anyMatch(e -> e.getFormattedMessage().contains("DOWN")));
       String down = logged.list.stream().map(e -> e.getFormattedMessage()).filter(m -> m.contains("DOWN")).findFirst()
           .orElseThrow(() -> new AssertionError(health.get("t") + " " + logged.list.stream().map(e -> e.getLoggerName() + ": " + e.getFormattedMessage()).toList()));
       assertTrue(down.startsWith("Tool t is DOWN: a handler reported it unavailable: (encrypted"), down);

@@ -9,7 +9,7 @@ import io.rebound.core.config.QueueSettings;
 import io.rebound.core.config.ReboundSettings;
 import io.rebound.core.item.ItemStatus;
 import io.rebound.core.item.ItemView;
-import io.rebound.server.ConfigLoader;
+import io.rebound.server.node.ConfigLoader;
 import io.rebound.server.node.NodeServer;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import io.rebound.core.item.ItemIds;
 import io.rebound.core.item.ItemStatus;
 import io.rebound.core.item.ItemTransition;
 import io.rebound.core.item.ItemView;
-import io.rebound.server.ConfigLoader;
+import io.rebound.server.node.ConfigLoader;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;

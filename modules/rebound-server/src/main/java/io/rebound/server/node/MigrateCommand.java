@@ -2,7 +2,6 @@ package io.rebound.server.node;
 
 import com.typesafe.config.ConfigFactory;
 import io.rebound.core.Rebound;
-import io.rebound.server.ConfigLoader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

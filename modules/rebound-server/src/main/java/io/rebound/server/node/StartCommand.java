@@ -1,7 +1,6 @@
 package io.rebound.server.node;
 
 import com.typesafe.config.ConfigFactory;
-import io.rebound.server.ConfigLoader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.pekko.actor.CoordinatedShutdown;

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.UUID;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -147,6 +148,20 @@ class NodeCommandsTest {
 
   @Test
   void whatOnlyTheNodeChecksInAFileIsReportedWithTheLineItCameFrom() throws IOException {
+    // The node's own limits (rebound.http.item-policy) are not known to the CLI.
+    Path file = Files.writeString(dir.resolve("limits.jsonl"), """
+        {"payload":{}}
+        {"payload":{}}
+        {"payload":{},"retry":{"maxAttempts":101}}
+        """);
+    CliRun r = cli("enqueue", "work", "--file", file.toString());
+    assertEquals(1, r.code(), r.toString());
+    assertEquals("rebound: line 3 retry.maxAttempts must be at most 100 (rebound.http.item-policy.max-attempts), was 101",
+        r.errorLine());
+  }
+
+  @Test
+  void aBadRetryFieldInAFileIsRefusedNamingTheFileAndLineWithTheNodesMessage() throws IOException {
     Path file = Files.writeString(dir.resolve("retry.jsonl"), """
         {"payload":{}}
         {"payload":{}}
@@ -154,7 +169,7 @@ class NodeCommandsTest {
         """);
     CliRun r = cli("enqueue", "work", "--file", file.toString());
     assertEquals(1, r.code(), r.toString());
-    assertEquals("rebound: line 3 retry.jitter must be one of none, full, equal, was \"sometimes\"", r.errorLine());
+    assertEquals("rebound: " + file + " line 3: retry.jitter must be one of none, full, equal, was \"sometimes\"", r.errorLine());
   }
 
   // ---- status, history --------------------------------------------------------------------
@@ -249,12 +264,8 @@ class NodeCommandsTest {
 
   @Test
   void toolsListsEachToolWithItsStateAndParkedItems() throws Exception {
-    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
-    CliRun r = cli("tools");
-    while (!r.out().contains("DOWN") && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-      r = cli("tools");
-    }
+    CliRun r = Awaitility.await("the tool shows as DOWN").atMost(java.time.Duration.ofSeconds(10))
+        .pollInterval(java.time.Duration.ofMillis(100)).until(() -> cli("tools"), run -> run.out().contains("DOWN"));
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().startsWith("NAME  STATE  SINCE"), r.toString());
     assertTrue(r.out().contains("db    DOWN"), r.toString());
@@ -282,8 +293,12 @@ class NodeCommandsTest {
 
       // A paused queue accepts items but starts none.
       String id = enqueue("{}", "paused-1");
-      sleep(300);
-      assertEquals(ItemStatus.PENDING, status(id).orElseThrow().status());
+      // Its permit request is held at the dispatcher: no attempt can start from here.
+      Awaitility.await("the item waits at the dispatcher").atMost(java.time.Duration.ofSeconds(10)).until(() ->
+          node.rebound().dispatcherStats().toCompletableFuture().join().queues().get("work").waiting() == 1);
+      ItemView held = status(id).orElseThrow();
+      assertEquals(ItemStatus.PENDING, held.status());
+      assertEquals(0, held.attempts());
     } finally {
       CliRun resumed = cli("resume", "work");
       assertEquals(0, resumed.code(), resumed.toString());
@@ -419,24 +434,9 @@ class NodeCommandsTest {
   }
 
   private static ItemView waitFor(String id, ItemStatus wanted) {
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    Optional<ItemView> v = Optional.empty();
-    while (System.nanoTime() < deadline) {
-      v = status(id);
-      if (v.isPresent() && v.get().status() == wanted) {
-        return v.get();
-      }
-      sleep(20);
-    }
-    throw new AssertionError("item " + id + " did not reach " + wanted + ": " + v);
+    return Awaitility.await("item " + id + " " + wanted).atMost(java.time.Duration.ofSeconds(10))
+        .pollInterval(java.time.Duration.ofMillis(20)).until(() -> status(id), v -> v.isPresent() && v.get().status() == wanted)
+        .orElseThrow();
   }
 
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
 }

@@ -30,8 +30,8 @@ class ConfigReferenceDocTest {
   /** The reference section: every rebound.* key with its default and its reference.conf comment. */
   static String generate() {
     // No environment: the defaults as shipped, not as this machine overrides them.
-    Config reference = ConfigFactory.defaultReferenceUnresolved()
-        .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+    Config unresolved = ConfigFactory.defaultReferenceUnresolved();
+    Config reference = unresolved.resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
     Map<String, Map<String, ConfigValue>> sections = new TreeMap<>();
     reference.getConfig("rebound").entrySet().forEach(e -> {
       String key = e.getKey();
@@ -44,13 +44,24 @@ class ConfigReferenceDocTest {
       b.append("| key | default | what |\n| --- | --- | --- |\n");
       keys.forEach((key, v) -> b.append("| `rebound.").append(key).append("` | `")
           .append(v.render(ConfigRenderOptions.concise())).append("` | ")
-          .append(String.join(" ", v.origin().comments()).strip().replace("|", "\\|")).append(" |\n"));
+          .append(String.join(" ", comments(unresolved, "rebound." + key, v)).strip().replace("|", "\\|")).append(" |\n"));
     });
     b.append("\n### Handler types (`handler { type = ... }`)\n\n| type | keys besides `type` |\n| --- | --- |\n");
     types(b, NodeServer.handlerTypes().keys());
     b.append("\n### Probe types (`probe { type = ... }`)\n\n| type | keys besides `type`, `interval`, `timeout` |\n| --- | --- |\n");
     types(b, ProbeTypes.keys());
     return b.append("\n").append(END).toString();
+  }
+
+  /** A key's own comment, not that of the key a substitution ({@code = ${rebound.x}}) took its value from. */
+  private static java.util.List<String> comments(Config unresolved, String path, ConfigValue resolved) {
+    ConfigValue v = unresolved.root();
+    for (String k : com.typesafe.config.ConfigUtil.splitPath(path)) {
+      if (!(v instanceof com.typesafe.config.ConfigObject o) || (v = o.get(k)) == null) {
+        return resolved.origin().comments();
+      }
+    }
+    return v.origin().comments().isEmpty() ? resolved.origin().comments() : v.origin().comments();
   }
 
   private static void types(StringBuilder b, Map<String, Set<String>> types) {

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -185,16 +186,16 @@ class AuthApiTest {
 
   @Test
   void historyShowsStackTracesToOperatorsOnly() throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    JsonNode failed = null;
-    while (failed == null && System.nanoTime() < deadline) {
-      for (JsonNode ev : call("GET", "/v1/items/" + itemId + "/history", null, OPERATOR).json().get("events")) {
-        if (ev.get("type").asText().equals("attempt-failed")) {
-          failed = ev;
-        }
-      }
-      Thread.sleep(50);
-    }
+    JsonNode failed = Awaitility.await("an attempt-failed entry").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        .until(() -> {
+          JsonNode last = null;
+          for (JsonNode ev : call("GET", "/v1/items/" + itemId + "/history", null, OPERATOR).json().get("events")) {
+            if (ev.get("type").asText().equals("attempt-failed")) {
+              last = ev;
+            }
+          }
+          return last;
+        }, java.util.Objects::nonNull);
     assertTrue(failed != null && failed.hasNonNull("stackTrace"), String.valueOf(failed));
     for (String role : List.of("viewer", "producer")) {
       String body = call("GET", "/v1/items/" + itemId + "/history", null, TOKENS.get(role)).raw().body();
@@ -218,10 +219,8 @@ class AuthApiTest {
   @Test
   void theMetricsRoleReadsMetricsButNoItemsAndNoFailureMessages() throws Exception {
     assertEquals(200, call("GET", "/metrics", null, METRICS).status());
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (call("GET", "/v1/metrics", null, OPERATOR).json().get("recentFailures").isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
+    Awaitility.await("a recent failure").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        .until(() -> !call("GET", "/v1/metrics", null, OPERATOR).json().get("recentFailures").isEmpty());
     assertTrue(call("GET", "/v1/metrics", null, OPERATOR).json().get("recentFailures").get(0).has("message"));
     JsonNode metrics = call("GET", "/v1/metrics", null, METRICS).json();
     assertFalse(metrics.get("recentFailures").isEmpty());

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -183,12 +184,8 @@ class BoundedInputApiTest {
   @Test
   void history_comes_in_pages_when_asked_and_whole_otherwise() throws Exception {
     String id = call("POST", "/v1/queues/work/items", "{\"payload\":{\"fail\":2}}").json().get("id").asText();
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    JsonNode whole;
-    do {
-      Thread.sleep(50);
-      whole = call("GET", "/v1/items/" + id + "/history", null).json();
-    } while (!whole.toString().contains("\"succeeded\"") && System.nanoTime() < deadline);
+    JsonNode whole = Awaitility.await("the item succeeded").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        .until(() -> call("GET", "/v1/items/" + id + "/history", null).json(), h -> h.toString().contains("\"succeeded\""));
     assertFalse(whole.has("next"), "the old shape, unasked: " + whole);
     int events = whole.get("events").size();
     assertTrue(events >= 5, whole.toString());

@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -86,16 +87,8 @@ class HttpApiTest {
   }
 
   private static JsonNode awaitStatus(String id, String status) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    JsonNode item;
-    do {
-      item = get("/v1/items/" + id).json();
-      if (item.get("status").asText().equals(status)) {
-        return item;
-      }
-      Thread.sleep(50);
-    } while (System.nanoTime() < deadline);
-    throw new AssertionError("item never became " + status + ": " + item);
+    return Awaitility.await("item " + id + " " + status).atMost(Duration.ofSeconds(20))
+        .until(() -> get("/v1/items/" + id).json(), item -> item.get("status").asText().equals(status));
   }
 
   // ---- enqueue and read -------------------------------------------------------------------
@@ -217,8 +210,12 @@ class HttpApiTest {
     assertEquals(200, paused.status());
     assertTrue(paused.json().get("paused").asBoolean());
     String id = post("/v1/queues/other/items", "{\"payload\":{}}").json().get("id").asText();
-    Thread.sleep(300);
-    assertEquals("PENDING", get("/v1/items/" + id).json().get("status").asText());
+    // The item asked for its permit and the dispatcher holds it: no attempt can start from here.
+    Awaitility.await("the item waits at the dispatcher").atMost(Duration.ofSeconds(20))
+        .until(() -> node.rebound().dispatcherStats().toCompletableFuture().join().queues().get("other").waiting() == 1);
+    JsonNode held = get("/v1/items/" + id).json();
+    assertEquals("PENDING", held.get("status").asText());
+    assertEquals(0, held.get("attempts").asInt());
     JsonNode queues = get("/v1/queues").json().get("queues");
     assertTrue(queues.get(1).get("paused").asBoolean(), queues.toString());
 
@@ -320,24 +317,16 @@ class HttpApiTest {
 
   @Test
   void itemsOfAQueueWhoseToolIsDownAreParkedAndListedUnderTheTool() throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!get("/v1/tools").json().get("tools").get(0).get("state").asText().equals("DOWN")) {
-      assertTrue(System.nanoTime() < deadline, "the db tool never showed as down");
-      Thread.sleep(50);
-    }
+    Awaitility.await("the db tool shows as down").atMost(Duration.ofSeconds(10))
+        .until(() -> get("/v1/tools").json().get("tools").get(0).get("state").asText().equals("DOWN"));
     String id = post("/v1/queues/needs-db/items", "{\"payload\":{}}").json().get("id").asText();
     JsonNode item = awaitStatus(id, "PARKED");
     assertEquals(0, item.get("attempts").asInt());
     assertEquals("TOOL_UNAVAILABLE", item.get("lastError").get("kind").asText());
 
     // The parked list is the read side's: it shows the parking within the projection's lag.
-    JsonNode parked = get("/v1/tools/db/parked?limit=10").json();
-    long listed = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!parked.get("items").toString().contains(id)) {
-      assertTrue(System.nanoTime() < listed, "never listed as parked: " + parked);
-      Thread.sleep(100);
-      parked = get("/v1/tools/db/parked?limit=10").json();
-    }
+    JsonNode parked = Awaitility.await(id + " listed as parked").atMost(Duration.ofSeconds(10))
+        .until(() -> get("/v1/tools/db/parked?limit=10").json(), p -> p.get("items").toString().contains(id));
     assertTrue(parked.get("count").asInt() >= 1, parked.toString());
     JsonNode tool = get("/v1/tools").json().get("tools").get(0);
     assertEquals("db", tool.get("name").asText());
@@ -365,16 +354,9 @@ class HttpApiTest {
     String base = node.managementUrl().replaceAll("/$", "");
     for (String path : new String[] {"/ready", "/alive"}) {
       // On a loaded machine the sharding regions may register with the coordinator a moment after start.
-      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-      HttpResponse<String> r;
-      do {
-        r = CLIENT.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
-            HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-          Thread.sleep(200);
-        }
-      } while (r.statusCode() != 200 && System.nanoTime() < deadline);
-      assertEquals(200, r.statusCode(), path + ": " + r.body());
+      Awaitility.await(path + " answers 200").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+          .until(() -> CLIENT.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
     }
     HttpResponse<String> members = CLIENT.send(
         HttpRequest.newBuilder(URI.create(base + "/cluster/members")).build(), HttpResponse.BodyHandlers.ofString());

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,17 +65,8 @@ class MetricsRoutesTest {
   /** Enqueues over HTTP and waits until the JSON view has counted the outcomes. */
   private static JsonNode enqueueAndAwait(String payload, String field, long want) throws Exception {
     assertEquals(201, call("POST", "/v1/queues/mail/items", "{\"payload\":" + payload + "}").statusCode());
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
-      JsonNode m = metricsJson();
-      if (m.get(field).asLong() >= want) {
-        return m;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(field + " did not reach " + want + ": " + m);
-      }
-      Thread.sleep(50);
-    }
+    return Awaitility.await(field + " reaches " + want).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        .until(MetricsRoutesTest::metricsJson, m -> m.get(field).asLong() >= want);
   }
 
   @Test

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -69,14 +70,9 @@ class RawPayloadApiTest {
 
   private static String handed(String id) throws Exception {
     Path f = seen.resolve(id + ".json");
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(f) && call("GET", "/v1/items/" + id, null).body().contains("\"SUCCEEDED\"")) {
-        return Files.readString(f);
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("the handler never ran for " + id);
+    Awaitility.await("the handler ran for " + id).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        .until(() -> Files.exists(f) && call("GET", "/v1/items/" + id, null).body().contains("\"SUCCEEDED\""));
+    return Files.readString(f);
   }
 
   @Test

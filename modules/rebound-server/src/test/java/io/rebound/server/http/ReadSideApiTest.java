@@ -15,12 +15,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The read side over HTTP: lists, stats, bulk redrive and alerts against a known workload. */
@@ -63,14 +64,9 @@ class ReadSideApiTest {
     return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body().isEmpty() ? null : JSON.readTree(r.body()));
   }
 
-  private static void awaitCount(String status, int n) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (call("GET", "/v1/queues/work/stats", null).json().path("counts").path(status).asInt() != n) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("stats never showed " + n + " " + status + ": " + call("GET", "/v1/queues/work/stats", null).json());
-      }
-      Thread.sleep(100);
-    }
+  private static void awaitCount(String status, int n) {
+    Awaitility.await("stats show " + n + " " + status).atMost(Duration.ofSeconds(60))
+        .until(() -> call("GET", "/v1/queues/work/stats", null).json().path("counts").path(status).asInt() == n);
   }
 
   @Test
@@ -151,10 +147,8 @@ class ReadSideApiTest {
     assertEquals(202, permanent.status(), permanent.toString());
     assertEquals(3, permanent.json().path("matched").asInt());
     // A permanent failure fails again at once; each of the three shows one more redrive in its history.
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    int redriven;
-    do {
-      redriven = 0;
+    Awaitility.await("three redriven").atMost(Duration.ofSeconds(30)).until(() -> {
+      int redriven = 0;
       for (JsonNode r : call("GET", "/v1/queues/work/items?errorKind=PERMANENT", null).json().path("items")) {
         for (JsonNode e : call("GET", "/v1/items/" + r.path("id").asText() + "/history", null).json().path("events")) {
           if (e.path("type").asText().equals("redriven")) {
@@ -162,8 +156,7 @@ class ReadSideApiTest {
           }
         }
       }
-      Thread.sleep(100);
-    } while (redriven < 3 && System.nanoTime() < deadline);
-    assertEquals(3, redriven);
+      return redriven;
+    }, n -> n == 3);
   }
 }

@@ -1,4 +1,4 @@
-package io.rebound.server;
+package io.rebound.server.node;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;

@@ -1,4 +1,4 @@
-package io.rebound.core.tools;
+package io.rebound.core.config;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
