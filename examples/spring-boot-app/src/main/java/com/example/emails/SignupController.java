@@ -1,8 +1,8 @@
 package com.example.emails;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.rebound.core.EnqueueRequest;
-import io.rebound.core.EnqueueResult;
+import io.rebound.core.enqueue.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueResult;
 import io.rebound.core.Rebound;
 import io.rebound.core.item.ItemView;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.rebound.bench;
 
-import io.rebound.core.EnqueueRequest;
-import io.rebound.core.EnqueueResult;
-import io.rebound.core.OverloadedException;
+import io.rebound.core.enqueue.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueResult;
+import io.rebound.core.enqueue.OverloadedException;
 import io.rebound.core.Rebound;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;

@@ -1,7 +1,7 @@
 package io.rebound.bench;
 
 import io.rebound.api.JobHandler;
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.Rebound;
 import io.rebound.core.item.ItemStatus;
 import java.nio.file.Files;

@@ -16,7 +16,7 @@ import io.rebound.core.limit.LimitSettings;
 import io.rebound.core.limit.QueueLimiter;
 import io.rebound.core.handler.Handlers;
 import io.rebound.core.index.Alerts;
-import io.rebound.core.index.IndexDatabase;
+import io.rebound.core.storage.IndexDatabase;
 import io.rebound.core.index.IndexLag;
 import io.rebound.core.index.IndexProjection;
 import io.rebound.core.index.IndexSettings;

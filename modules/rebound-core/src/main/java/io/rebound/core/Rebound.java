@@ -1,5 +1,10 @@
 package io.rebound.core;
 
+import io.rebound.core.enqueue.EnqueueRequest;
+import io.rebound.core.enqueue.OverloadedException;
+import io.rebound.core.enqueue.UnknownQueueException;
+import io.rebound.core.enqueue.EnqueueResult;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rebound.core.crypto.Encryption;
@@ -16,7 +21,7 @@ import io.rebound.core.limit.LimitSettings;
 import io.rebound.core.limit.QueueLimiter;
 import io.rebound.core.handler.Handlers;
 import io.rebound.core.index.Alerts;
-import io.rebound.core.index.IndexDatabase;
+import io.rebound.core.storage.IndexDatabase;
 import io.rebound.core.index.IndexLag;
 import io.rebound.core.index.IndexProjection;
 import io.rebound.core.index.IndexSettings;

@@ -1,5 +1,8 @@
 package io.rebound.core;
 
+import io.rebound.core.enqueue.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueResult;
+
 import static io.rebound.core.TestNodes.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

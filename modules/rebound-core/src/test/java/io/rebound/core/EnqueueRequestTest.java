@@ -1,5 +1,7 @@
 package io.rebound.core;
 
+import io.rebound.core.enqueue.EnqueueRequest;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package io.rebound.core;
 
+import io.rebound.core.enqueue.EnqueueRequest;
+
 import static io.rebound.core.TestNodes.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

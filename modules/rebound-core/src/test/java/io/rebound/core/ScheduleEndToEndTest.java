@@ -1,5 +1,9 @@
 package io.rebound.core;
 
+import io.rebound.core.enqueue.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueResult;
+import io.rebound.core.schedule.UnknownScheduleException;
+
 import static io.rebound.core.TestNodes.await;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;

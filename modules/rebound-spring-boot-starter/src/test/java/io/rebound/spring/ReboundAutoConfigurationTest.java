@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.rebound.api.JobContext;
 import io.rebound.api.JobHandler;
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.Rebound;
 import io.rebound.core.config.ReboundConfigException;
 import io.rebound.core.item.ItemStatus;

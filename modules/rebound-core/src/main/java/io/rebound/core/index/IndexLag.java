@@ -1,5 +1,6 @@
 package io.rebound.core.index;
 
+import io.rebound.core.storage.IndexDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,5 +1,6 @@
 package io.rebound.core.index;
 
+import io.rebound.core.storage.IndexDatabase;
 import io.rebound.core.crypto.Encryption;
 import io.rebound.core.item.ItemEntity;
 import io.rebound.core.item.ItemTags;
@@ -66,7 +67,7 @@ public final class IndexProjection {
         }
       }
       return Done.getInstance();
-    }).thenCompose(d -> JdbcProjection.createTablesIfNotExists(db::session, system));
+    }).thenCompose(d -> JdbcProjection.createTablesIfNotExists(() -> IndexSession.open(db), system));
   }
 
   static GroupedProjection<Offset, EventEnvelope<ItemEntity.Event>> projection(
@@ -74,7 +75,7 @@ public final class IndexProjection {
     return JdbcProjection.<Offset, EventEnvelope<ItemEntity.Event>, IndexSession>groupedWithin(
             ProjectionId.of(NAME, tag),
             EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag),
-            db::session,
+            () -> IndexSession.open(db),
             () -> new Handler(Encryption.enabled(system.settings().config()), ProjectionHealth.get(system), tag),
             system)
         .withGroup(settings.groupSize(), settings.groupWithin());

@@ -1,5 +1,6 @@
 package io.rebound.core.index;
 
+import io.rebound.core.storage.IndexDatabase;
 import io.rebound.core.crypto.Encryption;
 import io.rebound.core.item.ItemEntity;
 import io.rebound.core.item.ItemTags;

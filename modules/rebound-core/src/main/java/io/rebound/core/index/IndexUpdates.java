@@ -1,5 +1,6 @@
 package io.rebound.core.index;
 
+import io.rebound.core.storage.SqlTime;
 import io.rebound.core.crypto.Encryption;
 import io.rebound.core.item.ItemEntity;
 import io.rebound.core.item.ItemEvents;
@@ -261,12 +262,9 @@ public final class IndexUpdates {
     }
   }
 
-  /**
-   * Microseconds, the precision both databases keep, so that keyset cursors round-trip. Every
-   * reader and writer of the index's timestamps uses this one conversion.
-   */
+  /** See {@link SqlTime#of}. */
   public static OffsetDateTime time(Instant at) {
-    return at == null ? null : OffsetDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    return SqlTime.of(at);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.rebound.core.index;
 
+import io.rebound.core.storage.IndexDatabase;
 import io.rebound.api.ErrorKind;
 import io.rebound.core.item.ItemStatus;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.rebound.core.outbox;
 
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.tracing.Traceparent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,7 +1,7 @@
 package io.rebound.core.outbox;
 
-import io.rebound.core.EnqueueRequest;
-import io.rebound.core.index.IndexDatabase;
+import io.rebound.core.enqueue.EnqueueRequest;
+import io.rebound.core.storage.IndexDatabase;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;

@@ -1,9 +1,9 @@
 package io.rebound.core.outbox;
 
-import io.rebound.core.EnqueueRequest;
-import io.rebound.core.OverloadedException;
-import io.rebound.core.UnknownQueueException;
-import io.rebound.core.index.IndexDatabase;
+import io.rebound.core.enqueue.EnqueueRequest;
+import io.rebound.core.enqueue.OverloadedException;
+import io.rebound.core.enqueue.UnknownQueueException;
+import io.rebound.core.storage.IndexDatabase;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.rebound.core.replay;
 
-import io.rebound.core.index.IndexDatabase;
+import io.rebound.core.storage.IndexDatabase;
 import io.rebound.core.index.IndexUpdates;
 import io.rebound.core.item.ItemEntity;
 import java.sql.PreparedStatement;

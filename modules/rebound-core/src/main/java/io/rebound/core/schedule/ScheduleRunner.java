@@ -1,6 +1,6 @@
 package io.rebound.core.schedule;
 
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.serialization.CborSerializable;
 import java.time.Clock;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package io.rebound.core.schedule;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.config.ReboundConfigException;
 import java.time.Duration;
 import java.time.Instant;

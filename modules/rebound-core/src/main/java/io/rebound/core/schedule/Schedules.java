@@ -1,6 +1,6 @@
 package io.rebound.core.schedule;
 
-import io.rebound.core.UnknownScheduleException;
+import io.rebound.core.schedule.UnknownScheduleException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;

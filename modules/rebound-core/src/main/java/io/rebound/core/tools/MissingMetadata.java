@@ -1,7 +1,7 @@
 package io.rebound.core.tools;
 
-import io.rebound.core.index.IndexDatabase;
-import io.rebound.core.index.IndexUpdates;
+import io.rebound.core.storage.IndexDatabase;
+import io.rebound.core.storage.SqlTime;
 import io.rebound.core.serialization.CborSerializable;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -358,6 +358,6 @@ public final class MissingMetadata extends AbstractBehavior<MissingMetadata.Comm
   }
 
   private static OffsetDateTime time(Instant at) {
-    return IndexUpdates.time(at);
+    return SqlTime.of(at);
   }
 }

@@ -1,6 +1,6 @@
 package io.rebound.core.wake;
 
-import io.rebound.core.index.IndexDatabase;
+import io.rebound.core.storage.IndexDatabase;
 import io.rebound.core.item.ItemEntity;
 import java.time.Clock;
 import java.time.Duration;

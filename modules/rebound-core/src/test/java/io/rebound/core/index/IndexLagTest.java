@@ -1,5 +1,6 @@
 package io.rebound.core.index;
 
+import io.rebound.core.storage.IndexDatabase;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.sql.Connection;

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
-import io.rebound.core.EnqueueRequest;
-import io.rebound.core.EnqueueResult;
+import io.rebound.core.enqueue.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueResult;
 import io.rebound.core.Rebound;
 import io.rebound.core.TestNodes;
 import io.rebound.core.item.ItemIds;

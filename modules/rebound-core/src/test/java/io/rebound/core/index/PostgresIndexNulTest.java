@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.typesafe.config.ConfigFactory;
 import io.rebound.api.JobHandler;
 import io.rebound.api.PermanentException;
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.PostgresTestDatabase;
 import io.rebound.core.Rebound;
 import io.rebound.core.TestNodes;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rebound.api.RetryPolicy;
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.Rebound;
 import io.rebound.core.TestNodes;
 import io.rebound.core.item.ItemIds;

@@ -2,8 +2,8 @@ package io.rebound.core.outbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.rebound.core.OverloadedException;
-import io.rebound.core.index.IndexDatabase;
+import io.rebound.core.enqueue.OverloadedException;
+import io.rebound.core.storage.IndexDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.rebound.api.ErrorKind;
 import io.rebound.api.RetryPolicy;
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.Rebound;
 import io.rebound.core.TestNodes;
 import io.rebound.core.item.ItemStatus;
@@ -56,7 +56,7 @@ class QueueReplayEndToEndTest {
     List<String> all = new ArrayList<>();
     String[] payloads = {
       "{\"fail\":1}", "{\"fail\":2}", "{\"fail\":3}", "{\"fail\":1,\"kind\":\"PERMANENT\"}", "{\"fail\":9}"};
-    List<java.util.concurrent.CompletableFuture<io.rebound.core.EnqueueResult>> sent = new ArrayList<>();
+    List<java.util.concurrent.CompletableFuture<io.rebound.core.enqueue.EnqueueResult>> sent = new ArrayList<>();
     for (int i = 0; i < EACH * payloads.length; i++) {
       sent.add(node.enqueue("work", EnqueueRequest.builder(payloads[i % payloads.length]).build()).toCompletableFuture());
     }

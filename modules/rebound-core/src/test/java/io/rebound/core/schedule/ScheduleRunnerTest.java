@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

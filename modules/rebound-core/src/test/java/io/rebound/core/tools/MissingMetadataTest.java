@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import io.rebound.core.index.IndexDatabase;
+import io.rebound.core.storage.IndexDatabase;
 import io.rebound.core.index.IndexSchema;
 import io.rebound.core.item.ItemEntity;
 import java.sql.Connection;

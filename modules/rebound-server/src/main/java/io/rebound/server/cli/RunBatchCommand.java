@@ -3,7 +3,7 @@ package io.rebound.server.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rebound.api.RetryPolicy;
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.Rebound;
 import io.rebound.core.config.QueueSettings;
 import io.rebound.core.config.ReboundSettings;

@@ -3,7 +3,7 @@ package io.rebound.server.demo;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rebound.api.ErrorKind;
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.Rebound;
 import io.rebound.core.item.ItemIds;
 import io.rebound.core.item.ItemStatus;

@@ -2,7 +2,7 @@ package io.rebound.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.rebound.api.RetryPolicy;
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -7,11 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rebound.core.tracing.Traceparent;
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.IllegalTransitionException;
 import io.rebound.core.ItemNotFoundException;
 import io.rebound.core.Rebound;
-import io.rebound.core.UnknownQueueException;
+import io.rebound.core.enqueue.UnknownQueueException;
 import io.rebound.core.UnknownToolException;
 import io.rebound.core.config.EffectiveSettings;
 import io.rebound.core.config.QueueSettings;
@@ -491,7 +491,7 @@ public final class HttpApi extends AllDirectives {
     if (e instanceof EnqueueBody.TooLarge || e instanceof EntityStreamSizeException) {
       return Problem.tooLarge(e instanceof EnqueueBody.TooLarge ? e.getMessage() : "the request body is over the limit");
     }
-    if (e instanceof io.rebound.core.OverloadedException) {
+    if (e instanceof io.rebound.core.enqueue.OverloadedException) {
       return Problem.unavailable(e.getMessage());
     }
     if (e instanceof AskTimeoutException || e instanceof TimeoutException) {

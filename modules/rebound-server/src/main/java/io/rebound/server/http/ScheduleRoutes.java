@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rebound.core.Rebound;
-import io.rebound.core.UnknownScheduleException;
+import io.rebound.core.schedule.UnknownScheduleException;
 import io.rebound.core.schedule.Schedule;
 import io.rebound.core.schedule.ScheduleTriggerException;
 import io.rebound.core.schedule.ScheduleView;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.item.ItemStatus;
 import io.rebound.server.TestServers;
 import io.rebound.server.node.NodeServer;

@@ -3,7 +3,7 @@ package io.rebound.server.handlers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.rebound.core.EnqueueRequest;
+import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.item.ItemStatus;
 import io.rebound.core.item.ItemView;
 import io.rebound.server.TestServers;

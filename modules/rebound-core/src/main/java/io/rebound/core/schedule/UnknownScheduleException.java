@@ -1,4 +1,4 @@
-package io.rebound.core;
+package io.rebound.core.schedule;
 
 /** The schedule is not configured (rebound.schedules). */
 public class UnknownScheduleException extends RuntimeException {

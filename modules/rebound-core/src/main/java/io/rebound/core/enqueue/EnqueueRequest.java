@@ -1,4 +1,4 @@
-package io.rebound.core;
+package io.rebound.core.enqueue;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

@@ -1,4 +1,4 @@
-package io.rebound.core;
+package io.rebound.core.enqueue;
 
 /** The queue is not configured on this node. */
 public class UnknownQueueException extends RuntimeException {

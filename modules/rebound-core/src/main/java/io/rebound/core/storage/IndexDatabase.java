@@ -1,8 +1,7 @@
-package io.rebound.core.index;
+package io.rebound.core.storage;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.rebound.core.storage.Schema;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.CompletableFuture;
@@ -52,10 +51,10 @@ public final class IndexDatabase implements AutoCloseable {
     }, executor);
   }
 
-  /** A connection for a projection's transaction (auto-commit off). */
-  IndexSession session() {
+  /** A connection of the pool, for a caller's own transaction (the projection's); the caller closes it. */
+  public Connection connection() {
     try {
-      return new IndexSession(pool.getConnection());
+      return pool.getConnection();
     } catch (SQLException e) {
       throw new IndexException(e);
     }
@@ -72,7 +71,7 @@ public final class IndexDatabase implements AutoCloseable {
 
   /** A database error of the index, unchecked so that it can fail a stage. */
   public static final class IndexException extends RuntimeException {
-    IndexException(SQLException cause) {
+    public IndexException(SQLException cause) {
       super("index database: " + cause.getMessage(), cause);
     }
   }

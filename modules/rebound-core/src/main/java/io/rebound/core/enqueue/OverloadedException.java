@@ -1,4 +1,4 @@
-package io.rebound.core;
+package io.rebound.core.enqueue;
 
 import java.time.Duration;
 
