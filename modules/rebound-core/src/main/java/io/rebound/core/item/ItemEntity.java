@@ -461,7 +461,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   private ItemLife.Incarnation incarnation(State s, Command c) {
     boolean otherWaker = waker != null && c instanceof Wake w && w.replyTo() != null && !waker.equals(w.replyTo());
     return new ItemLife.Incarnation(enqueueing, permitRequested, holdingPermit,
-        handlerRunning == null ? null : handlerRunning.execution(), stopWhenHandlerEnds, waker != null, otherWaker,
+        handlerRunning == null ? null : handlerRunning.execution(), stopWhenHandlerEnds,
+        handlerRunning != null && handlerRunning.isCancelled(), waker != null, otherWaker,
         passivatedIn != null && s != passivatedIn);
   }
 
@@ -475,6 +476,12 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     }
     if (d.stop()) {
       return Effect().stop().thenNoReply();
+    }
+    // The table is checked before the write too, so that a move outside it fails this command
+    // loudly and never reaches the journal (where it would fail every recovery after).
+    State after = s;
+    for (Event e : d.events()) {
+      after = after.apply(e);
     }
     EffectBuilder<Event, State> effect = d.events().isEmpty() ? Effect().none()
         : d.events().size() == 1 ? Effect().persist(d.events().get(0)) : Effect().persist(d.events());

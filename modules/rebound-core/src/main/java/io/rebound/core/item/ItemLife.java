@@ -90,14 +90,15 @@ public final class ItemLife {
    * @param handlerExecution the execution whose handler runs here and has not ended (nor outlived
    *     its kill grace), or null
    * @param stopping a Stop (handoff, node shutdown) came while a handler ran: stop once it ended
+   * @param handlerSignalled the running handler was told to stop (a timeout, cancel, or the stop grace over)
    * @param wakerWaiting a waker waits to hear what the item did
    * @param wakerIsOther ... and it is another one than the sender of this Wake
    * @param revivedAfterPassivating the item asked to passivate and a later command changed it since
    */
   public record Incarnation(
-      Enqueue enqueueing, boolean permitRequested, boolean holdingPermit, Integer handlerExecution, boolean stopping,
+      Enqueue enqueueing, boolean permitRequested, boolean holdingPermit, Integer handlerExecution, boolean stopping, boolean handlerSignalled,
       boolean wakerWaiting, boolean wakerIsOther, boolean revivedAfterPassivating) {
-    public static final Incarnation FRESH = new Incarnation(null, false, false, null, false, false, false, false);
+    public static final Incarnation FRESH = new Incarnation(null, false, false, null, false, false, false, false, false);
 
     boolean handlerRuns() {
       return handlerExecution != null;
@@ -403,7 +404,7 @@ public final class ItemLife {
       if (a.kind() == ErrorKind.TOOL_UNAVAILABLE) {
         return park(d, s, s.attempts() - 1, s.executions(), toolsOf(a, queueTools), a.message(), ctx, Cause.ATTEMPT_PARKED);
       }
-      if (inc.stopping() && a.kind() == ErrorKind.TRANSIENT) {
+      if (inc.stopping() && inc.handlerSignalled() && a.kind() == ErrorKind.TRANSIENT) {
         // The node (or the item's shard) is going away and told the handler to stop: the attempt
         // was cut off by its node, which is what ORPHANED says, not the handler's own failure.
         return fail(d, s, ErrorKind.ORPHANED, "the node stopped during attempt " + s.attempts() + " (the handler ended with: "
@@ -623,6 +624,10 @@ public final class ItemLife {
       // outcome kept), then the handler is told to stop; the item moves only once the handler
       // ended (its outcome recorded here) or its kill grace passed, so that no attempt of it can
       // start elsewhere while this one still runs.
+      if (inc.stopping()) {
+        // A second Stop (a passivation's, then a handoff's) keeps the first one's grace.
+        return Decision.NOTHING;
+      }
       Duration grace = ctx.stopGrace();
       D d = new D().first(new StopWhenHandlerEnds());
       return (grace.isZero() ? d.first(new SignalHandler())

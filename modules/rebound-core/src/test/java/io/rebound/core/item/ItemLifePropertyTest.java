@@ -56,7 +56,7 @@ class ItemLifePropertyTest {
   /** What the test does next to the item. */
   enum Kind {
     ENQUEUE, ENQUEUE_LATER, GET, CANCEL, REDRIVE, UNPARK, GRANT, BUSY, DEFER, SUCCEED, FAIL_TRANSIENT, FAIL_PERMANENT,
-    TOOL_UNAVAILABLE, STALE_OUTCOME, HEARTBEAT, FIRE_TIMER, ADVANCE, TOOLS_DOWN, TOOLS_UP, DELIVER, RESTART, IDLE, WAKE
+    TOOL_UNAVAILABLE, STALE_OUTCOME, HEARTBEAT, FIRE_TIMER, ADVANCE, TOOLS_DOWN, TOOLS_UP, DELIVER, RESTART, IDLE, WAKE, HANDOFF
   }
 
   record Action(Kind kind, int n) {}
@@ -102,6 +102,7 @@ class ItemLifePropertyTest {
     boolean holdingPermit;
     Integer handlerExecution;
     boolean stopping;
+    boolean signalled;
     final Map<Timer, Map.Entry<Instant, Command>> timers = new EnumMap<>(Timer.class);
     /** Messages the item sent itself, not delivered yet. */
     final Deque<Command> mailbox = new ArrayDeque<>();
@@ -138,6 +139,7 @@ class ItemLifePropertyTest {
         case RESTART -> stopActor();
         case IDLE -> tell(new ItemEntity.Idle());
         case WAKE -> tell(new ItemEntity.Wake(null));
+        case HANDOFF -> tell(new ItemEntity.Stop());
       }
     }
 
@@ -215,6 +217,7 @@ class ItemLifePropertyTest {
       holdingPermit = false;
       handlerExecution = null;
       stopping = false;
+      signalled = false;
       timers.clear();
       mailbox.clear();
       stash.clear();
@@ -265,7 +268,7 @@ class ItemLifePropertyTest {
     private ItemLife.Context context() {
       List<String> down = toolsDown ? queue.tools() : List.of();
       ItemLife.Incarnation inc = new ItemLife.Incarnation(enqueueing, permitRequested, holdingPermit, handlerExecution, stopping,
-          false, false, false);
+          signalled, false, false, false);
       return new ItemLife.Context(now, queue, true, down, POLICY, queue, random, HORIZON, firstAttemptInEnqueue, inc);
     }
 
@@ -292,11 +295,14 @@ class ItemLifePropertyTest {
         handlerExecution = state.executions();
         timers.put(Timer.ATTEMPT, Map.entry(now.plus(queue.attemptTimeout()), new ItemEntity.AttemptTimedOut(handlerExecution)));
       } else if (intent instanceof ItemLife.SignalHandler) {
-        if (handlerExecution != null) {
+        // As the entity: a handler is told once, and its kill grace starts then.
+        if (handlerExecution != null && !signalled) {
+          signalled = true;
           timers.put(Timer.KILL, Map.entry(now.plus(queue.attemptKillGrace()), new ItemEntity.HandlerGraceOver(handlerExecution)));
         }
       } else if (intent instanceof ItemLife.HandlerEnded) {
         handlerExecution = null;
+        signalled = false;
         timers.remove(Timer.KILL);
       } else if (intent instanceof ItemLife.StopWhenHandlerEnds) {
         stopping = true;

@@ -34,11 +34,15 @@ class ItemLifeTest {
   }
 
   private static Incarnation enqueueing() {
-    return new Incarnation(ENQUEUE, false, false, null, false, false, false, false);
+    return new Incarnation(ENQUEUE, false, false, null, false, false, false, false, false);
   }
 
   private static Incarnation running(int execution) {
-    return new Incarnation(null, false, true, execution, false, false, false, false);
+    return new Incarnation(null, false, true, execution, false, false, false, false, false);
+  }
+
+  private static Incarnation stopping(int execution, boolean signalled) {
+    return new Incarnation(null, false, true, execution, true, signalled, false, false, false);
   }
 
   private static State runningState() {
@@ -122,7 +126,7 @@ class ItemLifeTest {
     State cancelled = runningState().apply(d.events().get(0));
     List<Intent> aligned = ItemLife.align(cancelled, running(1), T0, Duration.ofSeconds(10));
     assertFalse(aligned.contains(new ItemLife.ReturnPermit()), "the handler still runs");
-    List<Intent> afterEnd = ItemLife.align(cancelled, new Incarnation(null, false, true, null, false, false, false, false), T0,
+    List<Intent> afterEnd = ItemLife.align(cancelled, new Incarnation(null, false, true, null, false, false, false, false, false), T0,
         Duration.ofSeconds(10));
     assertTrue(afterEnd.contains(new ItemLife.ReturnPermit()), "given back once it ended");
   }
@@ -145,5 +149,26 @@ class ItemLifeTest {
     assertFalse(aligned.contains(new ItemLife.Passivate()));
     assertTrue(aligned.stream().anyMatch(i -> i instanceof ItemLife.StartTimer t && t.timer() == ItemLife.Timer.DUE
         && t.delay().equals(Duration.ofSeconds(5))));
+  }
+
+  @Test
+  void aStopWhileRunningLetsTheAttemptRunOnForTheStopGraceBeforeItsHandlerIsTold() {
+    Decision d = ItemLife.decide(runningState(), new ItemEntity.Stop(), context(running(1), List.of()));
+    assertTrue(d.first().contains(new ItemLife.StopWhenHandlerEnds()));
+    assertFalse(d.first().contains(new ItemLife.SignalHandler()), "not told yet");
+    assertTrue(d.first().contains(new ItemLife.StartTimer(ItemLife.Timer.STOP, new ItemEntity.StopGraceOver(1), QUEUE.stopGrace())));
+    assertEquals(List.of(), ItemLife.decide(runningState(), new ItemEntity.Stop(), context(stopping(1, false), List.of())).first(),
+        "a second Stop keeps the first one's grace");
+    Decision over = ItemLife.decide(runningState(), new ItemEntity.StopGraceOver(1), context(stopping(1, false), List.of()));
+    assertEquals(List.of(new ItemLife.SignalHandler()), over.first());
+  }
+
+  @Test
+  void aTransientFailureWithinTheStopGraceKeepsItsKindButOneAfterTheHandlerWasToldIsOrphaned() {
+    ItemEntity.AttemptCompleted failed = new ItemEntity.AttemptCompleted(1, ErrorKind.TRANSIENT, "boom", null, null, List.of());
+    Decision own = ItemLife.decide(runningState(), failed, context(stopping(1, false), List.of()));
+    assertEquals(ErrorKind.TRANSIENT, ((ItemEntity.AttemptFailed) own.events().get(0)).kind());
+    Decision cut = ItemLife.decide(runningState(), failed, context(stopping(1, true), List.of()));
+    assertEquals(ErrorKind.ORPHANED, ((ItemEntity.AttemptFailed) cut.events().get(0)).kind());
   }
 }
