@@ -20,6 +20,7 @@ import io.rebound.core.tracing.AttemptSpan;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -455,7 +456,8 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     QueueSettings q = queue == null ? null : rt.queues().get(queue);
     List<String> down = q == null || q.tools().isEmpty() ? List.of() : rt.toolHealth().down(q.tools());
     return new ItemLife.Context(now(), q, queue != null && rt.handlers().containsKey(queue), down, policy(s, q), rt.fallback(),
-        ThreadLocalRandom.current(), rt.horizon(), rt.firstAttemptInEnqueue(), incarnation(s, c));
+        ThreadLocalRandom.current(), rt.horizon(), rt.firstAttemptInEnqueue(), incarnation(s, c),
+        c instanceof Stop && CoordinatedShutdown.get(ctx.getSystem()).getShutdownReason().isPresent());
   }
 
   private ItemLife.Incarnation incarnation(State s, Command c) {

@@ -118,11 +118,12 @@ public final class ItemLife {
    * @param horizon an item whose next step is further away leaves memory
    * @param firstAttemptInEnqueue whether a new item due at once tries to start in its enqueue's write
    * @param incarnation what this actor did that is not in the journal
+   * @param nodeStopping the node's shutdown has begun (its running attempts had shutdown-timeout to finish)
    */
   public record Context(
       Instant now, QueueSettings queue, boolean hasHandler, List<String> toolsDown, RetryPolicy policy,
       QueueSettings fallback, RandomGenerator random, Duration horizon, boolean firstAttemptInEnqueue,
-      Incarnation incarnation) {
+      Incarnation incarnation, boolean nodeStopping) {
 
     Duration maxPark() {
       return (queue != null ? queue : fallback).maxPark();
@@ -132,8 +133,9 @@ public final class ItemLife {
       return (queue != null ? queue : fallback).parkRetry();
     }
 
+    /** None when the node is shutting down: its attempts were given shutdown-timeout to finish already. */
     Duration stopGrace() {
-      return (queue != null ? queue : fallback).stopGrace();
+      return nodeStopping ? Duration.ZERO : (queue != null ? queue : fallback).stopGrace();
     }
 
     List<String> queueTools() {

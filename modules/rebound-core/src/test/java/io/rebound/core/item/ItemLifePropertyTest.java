@@ -269,7 +269,7 @@ class ItemLifePropertyTest {
       List<String> down = toolsDown ? queue.tools() : List.of();
       ItemLife.Incarnation inc = new ItemLife.Incarnation(enqueueing, permitRequested, holdingPermit, handlerExecution, stopping,
           signalled, false, false, false);
-      return new ItemLife.Context(now, queue, true, down, POLICY, queue, random, HORIZON, firstAttemptInEnqueue, inc);
+      return new ItemLife.Context(now, queue, true, down, POLICY, queue, random, HORIZON, firstAttemptInEnqueue, inc, false);
     }
 
     /** What the entity does with an intent, as far as the item's own life is concerned. */

@@ -30,7 +30,7 @@ class ItemLifeTest {
   private static final ItemEntity.Enqueue ENQUEUE = new ItemEntity.Enqueue("q", null, "{}", 0, null, null, null);
 
   private static ItemLife.Context context(Incarnation inc, List<String> toolsDown) {
-    return new ItemLife.Context(T0, QUEUE, true, toolsDown, POLICY, QUEUE, new Random(1), Duration.ofSeconds(10), true, inc);
+    return new ItemLife.Context(T0, QUEUE, true, toolsDown, POLICY, QUEUE, new Random(1), Duration.ofSeconds(10), true, inc, false);
   }
 
   private static Incarnation enqueueing() {
@@ -170,5 +170,13 @@ class ItemLifeTest {
     assertEquals(ErrorKind.TRANSIENT, ((ItemEntity.AttemptFailed) own.events().get(0)).kind());
     Decision cut = ItemLife.decide(runningState(), failed, context(stopping(1, true), List.of()));
     assertEquals(ErrorKind.ORPHANED, ((ItemEntity.AttemptFailed) cut.events().get(0)).kind());
+  }
+
+  @Test
+  void aStopFromTheNodesShutdownTellsTheHandlerAtOnceSinceTheAttemptsHadTheirShutdownTimeout() {
+    ItemLife.Context shuttingDown = new ItemLife.Context(T0, QUEUE, true, List.of(), POLICY, QUEUE, new Random(1),
+        Duration.ofSeconds(10), true, running(1), true);
+    Decision d = ItemLife.decide(runningState(), new ItemEntity.Stop(), shuttingDown);
+    assertEquals(List.of(new ItemLife.StopWhenHandlerEnds(), new ItemLife.SignalHandler()), d.first());
   }
 }
