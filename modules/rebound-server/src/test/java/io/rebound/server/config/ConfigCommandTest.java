@@ -50,7 +50,7 @@ class ConfigCommandTest {
       a misspelled queue key         | rebound.queues.q { handler.type = simulated, concurency = 4 }        | rebound.queues.q.concurency: unknown key (did you mean concurrency?)
       a misspelled nested retry key  | rebound.queues.q { handler.type = simulated, retry.max-attemps = 2 } | rebound.queues.q.retry.max-attemps: unknown key (did you mean max-attempts?)
       an unknown top-level section   | rebound.shedules.nightly { cron = "0 0 * * *" }                       | rebound.shedules: unknown key (did you mean schedules?)
-      a key of a feature not there   | rebound.queues.example.dead-letter-queue = other                     | rebound.queues.example.dead-letter-queue: unknown key (known here: attempt-kill-grace, attempt-timeout, concurrency, group-concurrency, group-rate-limit, handler, max-park, park-retry, rate-limit, retention, retry, tools)
+      a key of a feature not there   | rebound.queues.example.dead-letter-queue = other                     | rebound.queues.example.dead-letter-queue: unknown key (known here: attempt-kill-grace, attempt-timeout, concurrency, group-concurrency, group-rate-limit, handler, max-park, park-retry, rate-limit, retention, retry, stop-grace, tools)
       a misspelled http key          | rebound.http.prot = 9090                                             | rebound.http.prot: unknown key (did you mean port?)
       a schedule with a bad cron     | rebound { queues.q.handler.type = simulated, schedules.s { cron = "0 0 * * *", queue = q } }   | rebound.schedules.s.cron: 
       a schedule of an unknown queue | rebound { queues.q.handler.type = simulated, schedules.s { cron = "0 0 * * * *", queue = r } } | rebound.schedules.s.queue: unknown queue 
