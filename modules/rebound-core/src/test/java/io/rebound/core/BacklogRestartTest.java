@@ -97,6 +97,15 @@ class BacklogRestartTest {
       assertTrue(ready < TimeUnit.SECONDS.toNanos(20), "start took " + ready / 1_000_000 + " ms");
       String fresh = await(second.enqueue("slow", EnqueueRequest.builder("{}").priority(9).build())).item().id();
 
+      // Asking an item for its status brings it into memory, and a due one then asks for a permit
+      // at once: the delayed items' start order is read from the journal before any is asked.
+      waitUntil(() -> {
+        try {
+          return startOrder(second, "delayed").size() == DELAYED;
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      }, () -> "the delayed items did not all start", Duration.ofSeconds(120));
       List<String> all = new ArrayList<>();
       ids.values().forEach(all::addAll);
       all.add(fresh);
@@ -151,8 +160,12 @@ class BacklogRestartTest {
   }
 
   private static void waitUntil(BooleanSupplier condition, java.util.function.Supplier<String> failure) {
+    waitUntil(condition, failure, Duration.ofSeconds(60));
+  }
+
+  private static void waitUntil(BooleanSupplier condition, java.util.function.Supplier<String> failure, Duration atMost) {
     try {
-      Awaitility.await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+      Awaitility.await().atMost(atMost).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
           .until(condition::getAsBoolean);
     } catch (ConditionTimeoutException e) {
       throw new AssertionError(failure.get());
