@@ -126,7 +126,7 @@ final class Items {
 
   /** The error kinds of an item's failed attempts, oldest first, from its history. */
   static List<String> failureKinds(NodeProcess node, String id) throws IOException, InterruptedException {
-    Api.Reply r = Api.get(node.api() + "/v1/items/" + id + "/history");
+    Api.Reply r = Api.getPatiently(node.api() + "/v1/items/" + id + "/history");
     assertTrue(r.ok(), "history of " + id + ": " + r.text());
     List<String> kinds = new ArrayList<>();
     for (JsonNode e : r.body().path("events")) {

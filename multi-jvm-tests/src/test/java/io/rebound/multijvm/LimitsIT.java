@@ -41,7 +41,7 @@ class LimitsIT {
       assertEquals(120, done.size());
       List<Instant> starts = new ArrayList<>();
       for (String id : ids) {
-        Api.Reply r = Api.get(cluster.node(0).api() + "/v1/items/" + id + "/history");
+        Api.Reply r = Api.getPatiently(cluster.node(0).api() + "/v1/items/" + id + "/history");
         assertTrue(r.ok(), "history of " + id + ": " + r.text());
         for (JsonNode e : r.body().path("events")) {
           if (e.path("type").asText().equals("attempt-started")) {
