@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The journal's batch writes (io.rebound.core.storage.BatchJournalDao): every event lands with its
- * item's slice tag pointing at it, in sequence order, and replays after a restart. On H2 here, on
- * PostgreSQL in {@link PostgresJournalWritesTest}.
+ * item's slice tag pointing at it, in sequence order, and replays after a restart (batch by batch).
+ * On H2 here, on PostgreSQL in {@link PostgresJournalWritesTest}.
  */
 class JournalWritesTest {
   private static final String QUEUES = """
@@ -34,6 +34,8 @@ class JournalWritesTest {
         concurrency = 16
         retry { max-attempts = 3, initial = 0ms, jitter = none }
       }
+      # Recoveries read an item's three to five events in several batches.
+      jdbc-journal.replayBatchSize = 2
       """;
 
   @TempDir Path dir;

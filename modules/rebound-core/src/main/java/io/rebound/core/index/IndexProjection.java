@@ -4,6 +4,8 @@ import io.rebound.core.storage.IndexDatabase;
 import io.rebound.core.crypto.Encryption;
 import io.rebound.core.item.ItemEntity;
 import io.rebound.core.item.ItemTags;
+import io.rebound.core.wake.WakeRule;
+import io.rebound.core.wake.WakeSettings;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -76,7 +78,8 @@ public final class IndexProjection {
             ProjectionId.of(NAME, tag),
             EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag),
             () -> IndexSession.open(db),
-            () -> new Handler(Encryption.enabled(system.settings().config()), ProjectionHealth.get(system), tag),
+            () -> new Handler(Encryption.enabled(system.settings().config()), WakeSettings.from(system.settings().config()).rule(),
+                ProjectionHealth.get(system), tag),
             system)
         .withGroup(settings.groupSize(), settings.groupWithin());
   }
@@ -84,24 +87,25 @@ public final class IndexProjection {
   /** Writes one group of events in the projection's transaction. */
   static final class Handler extends JdbcHandler<List<EventEnvelope<ItemEntity.Event>>, IndexSession> {
     private final boolean redactErrors;
+    private final WakeRule wake;
     private final ProjectionHealth health;
     private final String slice;
 
-    /** @param redactErrors encryption at rest is on: error messages stay out of the table */
-    Handler(boolean redactErrors) {
-      this(redactErrors, new ProjectionHealth(), "unnamed");
-    }
-
-    /** @param health told of every group written or failed, so that a stalled slice shows */
-    Handler(boolean redactErrors, ProjectionHealth health, String slice) {
+    /**
+     * @param redactErrors encryption at rest is on: error messages stay out of the table
+     * @param wake the node's rebound.wake horizon and settle, for each row's wake_after
+     * @param health told of every group written or failed, so that a stalled slice shows
+     */
+    Handler(boolean redactErrors, WakeRule wake, ProjectionHealth health, String slice) {
       this.redactErrors = redactErrors;
+      this.wake = wake;
       this.health = health;
       this.slice = slice;
     }
 
     @Override
     public void process(IndexSession session, List<EventEnvelope<ItemEntity.Event>> envelopes) throws Exception {
-      IndexUpdates updates = new IndexUpdates(redactErrors);
+      IndexUpdates updates = new IndexUpdates(redactErrors, wake);
       List<IndexUpdates.Refused> refused = new ArrayList<>();
       for (EventEnvelope<ItemEntity.Event> env : envelopes) {
         String id = idOf(env.persistenceId());

@@ -4,6 +4,8 @@ import io.rebound.core.storage.IndexDatabase;
 import io.rebound.core.crypto.Encryption;
 import io.rebound.core.item.ItemEntity;
 import io.rebound.core.item.ItemTags;
+import io.rebound.core.wake.WakeRule;
+import io.rebound.core.wake.WakeSettings;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -189,6 +191,7 @@ public final class IndexRebuild {
     JdbcReadJournal journal = PersistenceQuery.get(Adapter.toClassic(system))
         .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     boolean redact = Encryption.enabled(system.settings().config());
+    WakeRule wake = WakeSettings.from(system.settings().config()).rule();
     AtomicLong folded = new AtomicLong();
     CompletableFuture<Long> noted = new CompletableFuture<>();
     return db.run(c -> {
@@ -202,7 +205,7 @@ public final class IndexRebuild {
               .mapAsync(4, pid -> events(journal, pid))
               .grouped(BATCH)
               .mapAsync(1, batch -> db.run(c -> {
-                write(c, batch, redact);
+                write(c, batch, redact, wake);
                 heartbeat(c, "RUNNING", folded.addAndGet(batch.size()));
                 return Done.getInstance();
               }))
@@ -217,7 +220,7 @@ public final class IndexRebuild {
         .thenCompose(batches -> db.run(c -> {
           heartbeat(c, "SWAPPING", folded.get());
           for (List<Pair<String, List<ItemEntity.Event>>> batch : batches) {
-            refold(c, batch, redact);
+            refold(c, batch, redact, wake);
           }
           swap(c);
           return Done.getInstance();
@@ -272,6 +275,7 @@ public final class IndexRebuild {
     try (Statement st = c.createStatement()) {
       st.execute(IndexSchema.DDL[0].replace("rebound_item", ITEMS));
       st.execute(IndexSchema.WAKE_DDL[0].replace("rebound_item", ITEMS));
+      st.execute(IndexSchema.WAKE_AFTER_DDL[0].replace("rebound_item", ITEMS));
       st.execute(IndexSchema.QUARANTINE_DDL[0].replace("rebound_item", ITEMS));
       st.execute(IndexSchema.PARKED_DDL[0].replace("rebound_parked", PARKED));
     }
@@ -292,8 +296,9 @@ public final class IndexRebuild {
     }
   }
 
-  private static void write(Connection c, List<Pair<String, List<ItemEntity.Event>>> batch, boolean redact) throws SQLException {
-    IndexUpdates updates = new IndexUpdates(redact, ITEMS, PARKED);
+  private static void write(Connection c, List<Pair<String, List<ItemEntity.Event>>> batch, boolean redact, WakeRule wake)
+      throws SQLException {
+    IndexUpdates updates = new IndexUpdates(redact, wake, ITEMS, PARKED);
     for (Pair<String, List<ItemEntity.Event>> item : batch) {
       item.second().forEach(e -> updates.add(item.first(), e));
     }
@@ -301,7 +306,8 @@ public final class IndexRebuild {
   }
 
   /** Folds the items again from their first event: their rows are replaced, not merged. */
-  private static void refold(Connection c, List<Pair<String, List<ItemEntity.Event>>> batch, boolean redact) throws SQLException {
+  private static void refold(Connection c, List<Pair<String, List<ItemEntity.Event>>> batch, boolean redact, WakeRule wake)
+      throws SQLException {
     for (Pair<String, List<ItemEntity.Event>> item : batch) {
       for (String table : List.of(PARKED, ITEMS)) {
         try (PreparedStatement st = c.prepareStatement("DELETE FROM " + table + " WHERE id = ?")) {
@@ -310,7 +316,7 @@ public final class IndexRebuild {
         }
       }
     }
-    write(c, batch, redact);
+    write(c, batch, redact, wake);
   }
 
   /** Replaces the live rows with the rebuilt ones in one transaction (the projections are paused). */

@@ -43,7 +43,6 @@ public final class IndexSchema {
    */
   static final String[] WAKE_DDL = {
     "ALTER TABLE rebound_item ADD COLUMN IF NOT EXISTS wake_at TIMESTAMP WITH TIME ZONE",
-    "CREATE INDEX IF NOT EXISTS rebound_item_wake ON rebound_item (queue, priority, wake_at, id)",
     // RUNNING items to check for attempts lost with their node.
     "CREATE INDEX IF NOT EXISTS rebound_item_status_updated ON rebound_item (status, updated_at)",
   };
@@ -82,6 +81,19 @@ public final class IndexSchema {
     )""",
     "CREATE INDEX IF NOT EXISTS rebound_index_quarantine_pid ON rebound_index_quarantine (persistence_id, seq_nr)",
   };
+
+  /**
+   * When the waker takes the row up (see {@code wake.WakeRule}): its scan is one range of this
+   * index, which rows of items waiting in memory lie beyond. It replaces the index on wake_at,
+   * whose scan passed over every such row on each poll. Rows that had a due time get it.
+   */
+  static final String[] WAKE_AFTER_DDL = {
+    "ALTER TABLE rebound_item ADD COLUMN IF NOT EXISTS wake_after TIMESTAMP WITH TIME ZONE",
+    "CREATE INDEX IF NOT EXISTS rebound_item_wake_after ON rebound_item (queue, priority, wake_after, id)",
+    "DROP INDEX IF EXISTS rebound_item_wake",
+  };
+
+  static final String WAKE_AFTER_BACKFILL = "UPDATE rebound_item SET wake_after = wake_at WHERE wake_at IS NOT NULL";
 
   static final String WAKE_BACKFILL = "UPDATE rebound_item SET wake_at = COALESCE(next_attempt_at, updated_at)"
       + " WHERE status IN ('PENDING', 'WAITING', 'PARKED')";
@@ -122,6 +134,7 @@ public final class IndexSchema {
 
   public static void ensure(Connection c) throws SQLException {
     boolean hadWakeAt = hasColumn(c, "rebound_item", "wake_at");
+    boolean hadWakeAfter = hasColumn(c, "rebound_item", "wake_after");
     try (Statement st = c.createStatement()) {
       for (String sql : DDL) {
         st.execute(sql);
@@ -134,6 +147,12 @@ public final class IndexSchema {
       }
       if (!hadWakeAt) {
         st.executeUpdate(WAKE_BACKFILL);
+      }
+      for (String sql : WAKE_AFTER_DDL) {
+        st.execute(sql);
+      }
+      if (!hadWakeAfter) {
+        st.executeUpdate(WAKE_AFTER_BACKFILL);
       }
     }
   }

@@ -4,6 +4,7 @@ import io.rebound.core.storage.SqlTime;
 import io.rebound.core.crypto.Encryption;
 import io.rebound.core.item.ItemEntity;
 import io.rebound.core.item.ItemEvents;
+import io.rebound.core.wake.WakeRule;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -29,7 +30,7 @@ public final class IndexUpdates {
   static final int MAX_ERROR = 1000;
   static final List<String> ALL_COLUMNS = List.of(
       "queue", "item_key", "status", "priority", "attempts", "next_attempt_at", "last_error_kind", "last_error",
-      "created_at", "updated_at", "wake_at", "seq_nr");
+      "created_at", "updated_at", "wake_at", "wake_after", "seq_nr");
 
   /** The pending change of one row: the columns set so far, and whether it is a whole new row. */
   private static final class Change {
@@ -55,24 +56,24 @@ public final class IndexUpdates {
 
   private final Map<String, Change> changes = new LinkedHashMap<>();
   private final boolean redactErrors;
+  /** Decides each row's wake_after from its due time and change. */
+  private final WakeRule wake;
   /** The tables written: the live ones, or a rebuild's fresh ones (IndexRebuild). */
   private final String itemTable;
   private final String parkedTable;
 
-  IndexUpdates() {
-    this(false);
-  }
-
   /**
    * @param redactErrors encryption at rest is on: last_error gets a fixed text, since handler
    *     messages may quote the payload (the kind is still stored, the item has the message)
+   * @param wake the node's rebound.wake horizon and settle
    */
-  IndexUpdates(boolean redactErrors) {
-    this(redactErrors, "rebound_item", "rebound_parked");
+  IndexUpdates(boolean redactErrors, WakeRule wake) {
+    this(redactErrors, wake, "rebound_item", "rebound_parked");
   }
 
-  IndexUpdates(boolean redactErrors, String itemTable, String parkedTable) {
+  IndexUpdates(boolean redactErrors, WakeRule wake, String itemTable, String parkedTable) {
     this.redactErrors = redactErrors;
+    this.wake = wake;
     this.itemTable = itemTable;
     this.parkedTable = parkedTable;
   }
@@ -107,6 +108,11 @@ public final class IndexUpdates {
     }
     ItemEvents.Meaning meaning = ItemEvents.meaning(event);
     Map<String, Object> columns = columns(meaning);
+    if (meaning.columns().containsKey("wake_at")) {
+      // Every event sets wake_at and updated_at (ItemEvents.status).
+      columns.put("wake_after", SqlTime.of(wake.wakeAfter(
+          (Instant) meaning.columns().get("wake_at"), (Instant) meaning.columns().get("updated_at"))));
+    }
     if (redactErrors && columns.get("last_error") != null) {
       columns.put("last_error", Encryption.REDACTED_ERROR);
     }

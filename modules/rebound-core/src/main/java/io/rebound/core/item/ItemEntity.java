@@ -465,7 +465,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
     return new ItemLife.Incarnation(enqueueing, permitRequested, holdingPermit,
         handlerRunning == null ? null : handlerRunning.execution(), stopWhenHandlerEnds,
         handlerRunning != null && handlerRunning.isCancelled(), waker != null, otherWaker,
-        passivatedIn != null && s != passivatedIn);
+        passivatedIn != null, passivatedIn != null && s != passivatedIn);
   }
 
   // ---- carrying out -----------------------------------------------------------------------

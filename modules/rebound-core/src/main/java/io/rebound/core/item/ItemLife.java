@@ -93,12 +93,21 @@ public final class ItemLife {
    * @param handlerSignalled the running handler was told to stop (a timeout, cancel, or the stop grace over)
    * @param wakerWaiting a waker waits to hear what the item did
    * @param wakerIsOther ... and it is another one than the sender of this Wake
-   * @param revivedAfterPassivating the item asked to passivate and a later command changed it since
+   * @param passivationAsked the item asked its shard to passivate it
+   * @param changedSincePassivationAsked a command changed it after it asked
    */
   public record Incarnation(
       Enqueue enqueueing, boolean permitRequested, boolean holdingPermit, Integer handlerExecution, boolean stopping, boolean handlerSignalled,
-      boolean wakerWaiting, boolean wakerIsOther, boolean revivedAfterPassivating) {
-    public static final Incarnation FRESH = new Incarnation(null, false, false, null, false, false, false, false, false);
+      boolean wakerWaiting, boolean wakerIsOther, boolean passivationAsked, boolean changedSincePassivationAsked) {
+    public static final Incarnation FRESH = new Incarnation(null, false, false, null, false, false, false, false, false, false);
+
+    /**
+     * A command after its request to passivate gave it work: it changed it, or woke it so that
+     * it asked for a permit (its dispatcher forgets that request when the actor stops).
+     */
+    boolean revivedAfterPassivating() {
+      return passivationAsked && (changedSincePassivationAsked || permitRequested);
+    }
 
     boolean handlerRuns() {
       return handlerExecution != null;

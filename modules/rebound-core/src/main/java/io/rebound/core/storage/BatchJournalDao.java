@@ -4,21 +4,30 @@ import static io.rebound.core.storage.JournalSql.q;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.Scheduler;
+import org.apache.pekko.persistence.PersistentRepr;
+import org.apache.pekko.persistence.jdbc.PekkoSerialization;
 import org.apache.pekko.persistence.jdbc.config.JournalConfig;
 import org.apache.pekko.persistence.jdbc.journal.dao.DefaultJournalDao;
 import org.apache.pekko.persistence.jdbc.journal.dao.JournalTables.JournalPekkoSerializationRow;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.scaladsl.Source;
 import scala.Option;
 import scala.Tuple2;
 import scala.collection.immutable.Seq;
 import scala.collection.immutable.Set;
 import scala.concurrent.ExecutionContext;
 import scala.concurrent.Future;
+import scala.concurrent.duration.FiniteDuration;
+import scala.jdk.javaapi.FutureConverters;
+import scala.util.Try;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.BoxedUnit;
 import slick.jdbc.JdbcBackend;
@@ -31,13 +40,16 @@ import slick.jdbc.JdbcProfile;
  * item event is tagged. Here the events go in one JDBC batch and their tags in a second one that
  * finds each event's {@code ordering} by its primary key, in the same transaction as before: a
  * write is still all or nothing, and acknowledged only once committed. The highest sequence
- * number, read once per item start, is a plain {@code MAX} the database answers from the key.
+ * number, read once per item start, is a plain {@code MAX} the database answers from the key,
+ * and a recovery's events are one plain query.
  */
 public final class BatchJournalDao extends DefaultJournalDao {
 
   private final String insertEvent;
   private final String insertTag;
   private final String highest;
+  private final String replay;
+  private final Serialization serialization;
 
   public BatchJournalDao(JdbcBackend.JdbcDatabaseDef db, JdbcProfile profile, JournalConfig journalConfig,
       Serialization serialization, ExecutionContext ec, Materializer mat) {
@@ -47,6 +59,58 @@ public final class BatchJournalDao extends DefaultJournalDao {
     this.insertTag = "INSERT INTO " + sql.tags + " (" + sql.tagEventId + ", " + sql.tagName + ") SELECT " + q(sql.c.ordering())
         + ", ? FROM " + sql.journal + " WHERE " + q(sql.c.persistenceId()) + " = ? AND " + q(sql.c.sequenceNumber()) + " = ?";
     this.highest = "SELECT MAX(" + q(sql.c.sequenceNumber()) + ") FROM " + sql.journal + " WHERE " + q(sql.c.persistenceId()) + " = ?";
+    this.replay = "SELECT " + q(sql.c.ordering()) + ", " + sql.rowColumns("") + " FROM " + sql.journal + " WHERE "
+        + q(sql.c.persistenceId()) + " = ? AND " + q(sql.c.deleted()) + " = FALSE AND " + q(sql.c.sequenceNumber()) + " >= ? AND "
+        + q(sql.c.sequenceNumber()) + " <= ? ORDER BY " + q(sql.c.sequenceNumber()) + " LIMIT ?";
+    this.serialization = serialization;
+  }
+
+  /**
+   * A recovery's events in one query, read batch by batch on one connection: the plugin's own
+   * reads stream each batch through Slick's publisher and a stream of its own, which costs more
+   * than the few events of an item (an item deferred by a full queue recovers once more).
+   * Live reads (a refresh interval) stay the plugin's.
+   */
+  @Override
+  public Source<Try<Tuple2<PersistentRepr, Object>>, NotUsed> messagesWithBatch(String persistenceId, long fromSequenceNr,
+      long toSequenceNr, int batchSize, Option<Tuple2<FiniteDuration, Scheduler>> refreshInterval) {
+    if (refreshInterval.isDefined()) {
+      return super.messagesWithBatch(persistenceId, fromSequenceNr, toSequenceNr, batchSize, refreshInterval);
+    }
+    Future<List<JournalPekkoSerializationRow>> rows =
+        JournalSql.run(db(), ctx -> replay(ctx.connection(), persistenceId, fromSequenceNr, toSequenceNr, batchSize));
+    return org.apache.pekko.stream.javadsl.Source.completionStage(FutureConverters.asJava(rows))
+        .mapConcat(list -> list)
+        .map(row -> PekkoSerialization.fromRow(serialization, row))
+        .asScala();
+  }
+
+  private List<JournalPekkoSerializationRow> replay(Connection conn, String persistenceId, long from, long to, int batchSize) {
+    List<JournalPekkoSerializationRow> out = new ArrayList<>();
+    try (PreparedStatement ps = conn.prepareStatement(replay)) {
+      long next = from;
+      while (next <= to) {
+        ps.setString(1, persistenceId);
+        ps.setLong(2, next);
+        ps.setLong(3, to);
+        ps.setInt(4, batchSize);
+        int read = 0;
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            JournalPekkoSerializationRow row = JournalSql.row(rs);
+            out.add(row);
+            next = row.sequenceNumber() + 1;
+            read++;
+          }
+        }
+        if (read < batchSize) {
+          break;
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new JournalWriteException("reading the events of " + persistenceId, e);
+    }
   }
 
   @Override
@@ -160,7 +224,7 @@ public final class BatchJournalDao extends DefaultJournalDao {
     }
   }
 
-  /** A journal statement failed; the persistence plugin fails the write (or recovery) with it. */
+  /** A journal statement failed; the persistence plugin fails the write (or the recovery) with it. */
   static final class JournalWriteException extends RuntimeException {
     JournalWriteException(String what, SQLException cause) {
       super(what + ": " + cause.getMessage(), cause);

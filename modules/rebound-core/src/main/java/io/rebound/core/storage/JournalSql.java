@@ -1,8 +1,11 @@
 package io.rebound.core.storage;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import org.apache.pekko.persistence.jdbc.config.EventJournalTableColumnNames;
 import org.apache.pekko.persistence.jdbc.config.EventJournalTableConfiguration;
 import org.apache.pekko.persistence.jdbc.config.EventTagTableConfiguration;
+import org.apache.pekko.persistence.jdbc.journal.dao.JournalTables.JournalPekkoSerializationRow;
 import scala.Option;
 import scala.concurrent.Future;
 import slick.dbio.DBIOAction;
@@ -31,6 +34,16 @@ final class JournalSql {
     return String.join(", ", p + q(c.deleted()), p + q(c.persistenceId()), p + q(c.sequenceNumber()), p + q(c.writer()),
         p + q(c.writeTimestamp()), p + q(c.adapterManifest()), p + q(c.eventPayload()), p + q(c.eventSerId()),
         p + q(c.eventSerManifest()), p + q(c.metaPayload()), p + q(c.metaSerId()), p + q(c.metaSerManifest()));
+  }
+
+  /** The row at the result set's cursor, read as {@code SELECT ordering, rowColumns(...)} returns it. */
+  static JournalPekkoSerializationRow row(ResultSet rs) throws SQLException {
+    byte[] meta = rs.getBytes(11);
+    int metaSerId = rs.getInt(12);
+    Option<Object> metaId = rs.wasNull() ? Option.empty() : Option.apply(metaSerId);
+    return new JournalPekkoSerializationRow(rs.getLong(1), rs.getBoolean(2), rs.getString(3), rs.getLong(4),
+        rs.getString(5), rs.getLong(6), rs.getString(7), rs.getBytes(8), rs.getInt(9), rs.getString(10),
+        Option.apply(meta), metaId, Option.apply(rs.getString(13)));
   }
 
   static String table(Option<String> schema, String name) {

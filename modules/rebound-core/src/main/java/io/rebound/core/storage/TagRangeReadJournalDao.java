@@ -73,12 +73,7 @@ public final class TagRangeReadJournalDao extends DefaultReadJournalDao {
         bind(ps, tag, from, maxOffset, limit);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            byte[] meta = rs.getBytes(11);
-            int metaSerId = rs.getInt(12);
-            Option<Object> metaId = rs.wasNull() ? Option.empty() : Option.apply(metaSerId);
-            out.add(new JournalPekkoSerializationRow(rs.getLong(1), rs.getBoolean(2), rs.getString(3), rs.getLong(4),
-                rs.getString(5), rs.getLong(6), rs.getString(7), rs.getBytes(8), rs.getInt(9), rs.getString(10),
-                Option.apply(meta), metaId, Option.apply(rs.getString(13))));
+            out.add(JournalSql.row(rs));
           }
         }
         if (!out.isEmpty()) {

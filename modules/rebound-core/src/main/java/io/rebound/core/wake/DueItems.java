@@ -5,16 +5,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import io.rebound.core.index.IndexUpdates;
-import io.rebound.core.storage.Schema;
+import io.rebound.core.storage.SqlTime;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The waker's queries of {@code rebound_item}: a queue's due items in the order they should run
- * (priority high to low, then due time), read from a cursor so that a scan never reads a row
+ * The waker's queries of {@code rebound_item}: a queue's rows to wake in the order they should
+ * run (priority high to low, then {@code wake_after}: the due time of an item out of memory), read from a cursor so that a scan never reads a row
  * twice, and RUNNING rows that may have lost their attempt with their node.
  */
 final class DueItems {
@@ -24,47 +23,48 @@ final class DueItems {
   private DueItems() {}
 
   /** A place in a queue's due order; {@link #START} is before every row. */
-  record Cursor(int priority, Instant wakeAt, String id) {
+  record Cursor(int priority, Instant wakeAfter, String id) {
     static final Cursor START = new Cursor(MAX_PRIORITY + 1, null, null);
   }
 
-  record Row(String id, int priority, Instant wakeAt) {
+  record Row(String id, int priority, Instant wakeAfter) {
     Cursor cursor() {
-      return new Cursor(priority, wakeAt, id);
+      return new Cursor(priority, wakeAfter, id);
     }
   }
 
   /**
-   * Up to {@code limit} rows of the queue due at or before {@code until}, after {@code from},
-   * that belong to items out of memory: due more than {@code horizon} after their last change
-   * (the item left memory then), or unchanged since {@code settledBefore} (an item in memory
-   * would have moved by then: it was deferred, or lost with its node). One range scan of the
-   * (queue, priority, wake_at, id) index per priority; the rows of items waiting in memory are
-   * passed over, not returned.
+   * Up to {@code limit} rows of the queue for the waker to take up by {@code until} (now +
+   * horizon), after {@code from}: rows whose {@code wake_after} ({@link WakeRule}) is reached, so
+   * items due that left memory and rows of items that should be in memory but sat unchanged for
+   * settle (deferred, or lost with their node). With {@code everything} (the waker just started,
+   * or a member left: nothing is known to be in memory) every row due by {@code until}, of which
+   * {@code wake_after} is at most {@code settle} later. One range scan of the (queue, priority,
+   * wake_after, id) index per priority: the rows of items waiting in memory lie beyond the range
+   * and are not read.
    */
-  static List<Row> due(Connection c, Schema.Dialect dialect, String queue, Instant until, Duration horizon, Instant settledBefore,
-      Cursor from, int limit) throws SQLException {
-    String leftMemory = dialect == Schema.Dialect.POSTGRES
-        ? "wake_at > updated_at + (? * INTERVAL '1 millisecond')"
-        : "wake_at > DATEADD(MILLISECOND, ?, updated_at)";
+  static List<Row> due(Connection c, String queue, Instant until, boolean everything, Duration settle, Cursor from, int limit)
+      throws SQLException {
     List<Row> out = new ArrayList<>();
     int first = Math.min(from.priority(), MAX_PRIORITY);
     for (int p = first; p >= MIN_PRIORITY && out.size() < limit; p--) {
-      boolean within = p == from.priority() && from.wakeAt() != null;
-      String sql = "SELECT id, wake_at FROM rebound_item WHERE queue = ? AND priority = ? AND wake_at <= ?"
-          + " AND (" + leftMemory + " OR updated_at <= ?)"
-          + (within ? " AND (wake_at > ? OR (wake_at = ? AND id > ?))" : "")
-          + " ORDER BY wake_at, id LIMIT ?";
+      boolean within = p == from.priority() && from.wakeAfter() != null;
+      String sql = "SELECT id, wake_after FROM rebound_item WHERE queue = ? AND priority = ? AND wake_after <= ?"
+          // wake_at: a finished row an older version's projection wrote keeps its wake_after
+          + (everything ? " AND wake_at <= ?" : " AND wake_at IS NOT NULL")
+          + (within ? " AND (wake_after > ? OR (wake_after = ? AND id > ?))" : "")
+          + " ORDER BY wake_after, id LIMIT ?";
       try (PreparedStatement st = c.prepareStatement(sql)) {
         int i = 1;
         st.setString(i++, queue);
         st.setInt(i++, p);
-        st.setObject(i++, time(until));
-        st.setLong(i++, horizon.toMillis());
-        st.setObject(i++, time(settledBefore));
+        st.setObject(i++, SqlTime.of(everything ? until.plus(settle) : until));
+        if (everything) {
+          st.setObject(i++, SqlTime.of(until));
+        }
         if (within) {
-          st.setObject(i++, time(from.wakeAt()));
-          st.setObject(i++, time(from.wakeAt()));
+          st.setObject(i++, SqlTime.of(from.wakeAfter()));
+          st.setObject(i++, SqlTime.of(from.wakeAfter()));
           st.setString(i++, from.id());
         }
         st.setInt(i, limit - out.size());
@@ -78,12 +78,29 @@ final class DueItems {
     return out;
   }
 
+  /**
+   * Gives rows without a {@code wake_after} (written by an older version's projection during a
+   * rolling upgrade) their due time, so that the scan finds them; one index lookup per priority.
+   */
+  static int backfill(Connection c, String queue) throws SQLException {
+    int rows = 0;
+    try (PreparedStatement st = c.prepareStatement(
+        "UPDATE rebound_item SET wake_after = wake_at WHERE queue = ? AND priority = ? AND wake_after IS NULL AND wake_at IS NOT NULL")) {
+      for (int p = MAX_PRIORITY; p >= MIN_PRIORITY; p--) {
+        st.setString(1, queue);
+        st.setInt(2, p);
+        rows += st.executeUpdate();
+      }
+    }
+    return rows;
+  }
+
   /** Ids of up to {@code limit} RUNNING rows last changed before {@code before}, oldest first. */
   static List<String> running(Connection c, Instant before, int limit) throws SQLException {
     List<String> out = new ArrayList<>();
     try (PreparedStatement st = c.prepareStatement(
         "SELECT id FROM rebound_item WHERE status = 'RUNNING' AND updated_at < ? ORDER BY updated_at LIMIT ?")) {
-      st.setObject(1, time(before));
+      st.setObject(1, SqlTime.of(before));
       st.setInt(2, limit);
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
@@ -94,7 +111,4 @@ final class DueItems {
     return out;
   }
 
-  private static OffsetDateTime time(Instant at) {
-    return IndexUpdates.time(at);
-  }
 }

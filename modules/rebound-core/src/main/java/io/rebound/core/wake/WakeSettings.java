@@ -40,6 +40,11 @@ public record WakeSettings(
     between("rebound.backpressure.max-enqueues-in-flight", maxEnqueuesInFlight, 1, 10_000_000);
   }
 
+  /** When the waker takes a row up: what the index stores in {@code wake_after}. */
+  public WakeRule rule() {
+    return new WakeRule(horizon, settle);
+  }
+
   public static WakeSettings from(Config root) {
     return new WakeSettings(
         read("rebound.wake.horizon", () -> root.getDuration("rebound.wake.horizon")),

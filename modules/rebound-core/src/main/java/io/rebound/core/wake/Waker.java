@@ -38,7 +38,8 @@ import java.util.Optional;
  *
  * <p>It also finds attempts lost with their node: when it starts, when a member leaves, and every
  * {@code orphan-sweep-interval}, it wakes the items the index shows RUNNING; one whose attempt is
- * alive ignores it, one that recovers RUNNING records the attempt ORPHANED.
+ * alive ignores it, one that recovers RUNNING records the attempt ORPHANED. The same sweep gives
+ * rows an older version wrote without {@code wake_after} their due time.
  */
 public final class Waker extends AbstractBehavior<Waker.Command> {
   public static final String NAME = "rebound-waker";
@@ -147,11 +148,12 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
       int limit = settings.fetchSize();
       Instant until = now.plus(settings.horizon());
       // An item due within the horizon of its last change stayed in memory (waiting for a permit,
-      // or on its timer): waking it would only cost. Unless it sat unchanged for settle (it was
-      // lost with its node), or the waker just started or a member left (then nothing is known).
-      Instant settledBefore = now.isBefore(everythingUntil) ? now : now.minus(settings.settle());
-      Duration horizon = settings.horizon();
-      getContext().pipeToSelf(db.run(c -> DueItems.due(c, db.dialect(), queue, until, horizon, settledBefore, from, limit)),
+      // or on its timer): waking it would only cost, and its row's wake_after lies beyond until
+      // unless it sat unchanged for settle (deferred, or lost with its node). Right after the
+      // waker started or a member left nothing is known: every due row is taken.
+      boolean everything = now.isBefore(everythingUntil);
+      Duration settle = settings.settle();
+      getContext().pipeToSelf(db.run(c -> DueItems.due(c, queue, until, everything, settle, from, limit)),
           (rows, error) -> error == null ? new Rows(queue, scan, rows, limit) : new ReadFailed(queue, error));
     }
   }
@@ -186,7 +188,13 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
     if (!sweeping) {
       sweeping = true;
       Instant before = s.all() ? clock.instant() : clock.instant().minus(settings.orphanSweepInterval());
-      getContext().pipeToSelf(db.run(c -> DueItems.running(c, before, SWEEP_LIMIT)),
+      Set<String> queues = Set.copyOf(books.keySet());
+      getContext().pipeToSelf(db.run(c -> {
+            for (String queue : queues) {
+              DueItems.backfill(c, queue);
+            }
+            return DueItems.running(c, before, SWEEP_LIMIT);
+          }),
           (ids, error) -> {
             if (error != null) {
               getContext().getLog().warn("Waker: cannot read RUNNING items: {}", error.getMessage());

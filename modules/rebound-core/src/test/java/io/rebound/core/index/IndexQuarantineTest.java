@@ -22,6 +22,10 @@ import org.junit.jupiter.api.Test;
 
 /** Events the database refuses to store are quarantined; the slice goes on with the rest of the group. */
 class IndexQuarantineTest {
+  /** The wake settings of reference.conf, for each row's wake_after. */
+  static final io.rebound.core.wake.WakeRule WAKE =
+      io.rebound.core.wake.WakeSettings.from(com.typesafe.config.ConfigFactory.load()).rule();
+
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
   private Connection c;
 
@@ -57,7 +61,7 @@ class IndexQuarantineTest {
   @Test
   void an_event_the_database_refuses_is_quarantined_and_the_rest_of_the_group_is_written() throws Exception {
     ProjectionHealth health = new ProjectionHealth();
-    IndexProjection.Handler handler = new IndexProjection.Handler(false, health, "item-0");
+    IndexProjection.Handler handler = new IndexProjection.Handler(false, WAKE, health, "item-0");
     String tooLong = "x".repeat(100); // rebound_item.id holds 64 characters
     IndexSession session = new IndexSession(c);
     handler.process(session, List.of(
@@ -89,7 +93,7 @@ class IndexQuarantineTest {
     ProjectionHealth health = new ProjectionHealth();
     IndexSession session = new IndexSession(c);
     // An event whose queue is missing (rebound_item.queue is NOT NULL).
-    new IndexProjection.Handler(false, health, "item-0").process(session, List.of(env("c", 1, enqueued("c", null))));
+    new IndexProjection.Handler(false, WAKE, health, "item-0").process(session, List.of(env("c", 1, enqueued("c", null))));
     session.commit();
     assertEquals(List.of("Item|c"), column("SELECT persistence_id FROM rebound_index_quarantine"));
     assertEquals(List.of(), column("SELECT id FROM rebound_item"));
@@ -108,7 +112,7 @@ class IndexQuarantineTest {
     }
     IndexSession session = new IndexSession(c);
     assertThrows(SQLException.class, () ->
-        new IndexProjection.Handler(false, health, "item-0").process(session, List.of(env("a", 1, enqueued("a", "q")))));
+        new IndexProjection.Handler(false, WAKE, health, "item-0").process(session, List.of(env("a", 1, enqueued("a", "q")))));
     session.rollback();
     assertEquals(List.of(), column("SELECT persistence_id FROM rebound_index_quarantine"));
     assertEquals(0, health.quarantined());

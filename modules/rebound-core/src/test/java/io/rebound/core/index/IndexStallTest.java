@@ -14,6 +14,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class IndexStallTest {
+  /** The wake settings of reference.conf, for each row's wake_after. */
+  static final io.rebound.core.wake.WakeRule WAKE =
+      io.rebound.core.wake.WakeSettings.from(com.typesafe.config.ConfigFactory.load()).rule();
+
 
   @Test
   void textPostgresRefusesIsMadeStorableAndOtherValuesAreLeftAlone() {
@@ -43,7 +47,7 @@ class IndexStallTest {
   @Test
   void aHandlerThatCannotWriteItsGroupReportsTheFailureAndTheAlertsNameTheSlice() {
     ProjectionHealth health = new ProjectionHealth();
-    IndexProjection.Handler handler = new IndexProjection.Handler(false, health, "item-2");
+    IndexProjection.Handler handler = new IndexProjection.Handler(false, WAKE, health, "item-2");
     // No rebound_item table: every write of the group fails, as a refused value would.
     IndexSession broken;
     try {

@@ -16,6 +16,10 @@ import org.junit.jupiter.api.Test;
 
 /** Index rows carry the sequence number of their last event and never move backwards. */
 class IndexVersionTest {
+  /** The wake settings of reference.conf, for each row's wake_after. */
+  static final io.rebound.core.wake.WakeRule WAKE =
+      io.rebound.core.wake.WakeSettings.from(com.typesafe.config.ConfigFactory.load()).rule();
+
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
   private Connection c;
 
@@ -31,7 +35,7 @@ class IndexVersionTest {
   }
 
   private void write(Object... seqAndEvents) throws SQLException {
-    IndexUpdates updates = new IndexUpdates();
+    IndexUpdates updates = new IndexUpdates(false, WAKE);
     for (int i = 0; i < seqAndEvents.length; i += 2) {
       updates.add("a", (Long) seqAndEvents[i], (ItemEntity.Event) seqAndEvents[i + 1]);
     }

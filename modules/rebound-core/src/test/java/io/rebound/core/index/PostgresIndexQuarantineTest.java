@@ -21,6 +21,10 @@ import org.junit.jupiter.api.Test;
  * a savepoint, not lose the group's other rows (skipped where no PostgreSQL answers).
  */
 class PostgresIndexQuarantineTest {
+  /** The wake settings of reference.conf, for each row's wake_after. */
+  static final io.rebound.core.wake.WakeRule WAKE =
+      io.rebound.core.wake.WakeSettings.from(com.typesafe.config.ConfigFactory.load()).rule();
+
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
 
   private static EventEnvelope<ItemEntity.Event> env(String id, long seqNr, ItemEntity.Event event) {
@@ -35,7 +39,7 @@ class PostgresIndexQuarantineTest {
       String tooLong = "y".repeat(100);
       ProjectionHealth health = new ProjectionHealth();
       IndexSession session = new IndexSession(c);
-      new IndexProjection.Handler(false, health, "item-0").process(session, List.of(
+      new IndexProjection.Handler(false, WAKE, health, "item-0").process(session, List.of(
           env("a", 1, new ItemEntity.Enqueued("a", "q", null, "{}", 5, T, null, null)),
           env(tooLong, 1, new ItemEntity.Enqueued(tooLong, "q", null, "{}", 5, T, null, null)),
           env("b", 1, new ItemEntity.Enqueued("b", "q", "k\u0000ey", "{}", 5, T, null, null))));

@@ -268,7 +268,7 @@ class ItemLifePropertyTest {
     private ItemLife.Context context() {
       List<String> down = toolsDown ? queue.tools() : List.of();
       ItemLife.Incarnation inc = new ItemLife.Incarnation(enqueueing, permitRequested, holdingPermit, handlerExecution, stopping,
-          signalled, false, false, false);
+          signalled, false, false, false, false);
       return new ItemLife.Context(now, queue, true, down, POLICY, queue, random, HORIZON, firstAttemptInEnqueue, inc, false);
     }
 

@@ -34,15 +34,15 @@ class ItemLifeTest {
   }
 
   private static Incarnation enqueueing() {
-    return new Incarnation(ENQUEUE, false, false, null, false, false, false, false, false);
+    return new Incarnation(ENQUEUE, false, false, null, false, false, false, false, false, false);
   }
 
   private static Incarnation running(int execution) {
-    return new Incarnation(null, false, true, execution, false, false, false, false, false);
+    return new Incarnation(null, false, true, execution, false, false, false, false, false, false);
   }
 
   private static Incarnation stopping(int execution, boolean signalled) {
-    return new Incarnation(null, false, true, execution, true, signalled, false, false, false);
+    return new Incarnation(null, false, true, execution, true, signalled, false, false, false, false);
   }
 
   private static State runningState() {
@@ -126,7 +126,7 @@ class ItemLifeTest {
     State cancelled = runningState().apply(d.events().get(0));
     List<Intent> aligned = ItemLife.align(cancelled, running(1), T0, Duration.ofSeconds(10));
     assertFalse(aligned.contains(new ItemLife.ReturnPermit()), "the handler still runs");
-    List<Intent> afterEnd = ItemLife.align(cancelled, new Incarnation(null, false, true, null, false, false, false, false, false), T0,
+    List<Intent> afterEnd = ItemLife.align(cancelled, new Incarnation(null, false, true, null, false, false, false, false, false, false), T0,
         Duration.ofSeconds(10));
     assertTrue(afterEnd.contains(new ItemLife.ReturnPermit()), "given back once it ended");
   }
@@ -178,5 +178,27 @@ class ItemLifeTest {
         Duration.ofSeconds(10), true, running(1), true);
     Decision d = ItemLife.decide(runningState(), new ItemEntity.Stop(), shuttingDown);
     assertEquals(List.of(new ItemLife.StopWhenHandlerEnds(), new ItemLife.SignalHandler()), d.first());
+  }
+
+  private static State pending() {
+    return State.empty("i").apply(new ItemEntity.Enqueued("i", "q", null, "{}", 0, T0, null, null));
+  }
+
+  private static Incarnation passivating(boolean permitRequested, boolean changed) {
+    return new Incarnation(null, permitRequested, false, null, false, false, false, false, true, changed);
+  }
+
+  @Test
+  void anItemWokenAfterItAskedToPassivateWakesItselfWhenItStopsSinceItsDispatcherForgetsItsRequest() {
+    // Deferred by a full queue, it asked to passivate; its dispatcher woke it before the stop came.
+    Decision d = ItemLife.decide(pending(), new ItemEntity.Stop(), context(passivating(true, false), List.of()));
+    assertTrue(d.first().contains(new ItemLife.WakeSelf()), d.first().toString());
+  }
+
+  @Test
+  void anItemThatAskedToPassivateAndGotNoWorkSinceJustStops() {
+    Decision d = ItemLife.decide(pending(), new ItemEntity.Stop(), context(passivating(false, false), List.of()));
+    assertFalse(d.first().contains(new ItemLife.WakeSelf()), d.first().toString());
+    assertTrue(d.stop());
   }
 }

@@ -1,0 +1,79 @@
+package io.rebound.core.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.rebound.core.item.ItemEntity;
+import io.rebound.core.wake.WakeRule;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Each row carries when the waker should take it up, from the event that changed it last. */
+class IndexWakeAfterTest {
+  private static final WakeRule RULE = new WakeRule(Duration.ofSeconds(10), Duration.ofSeconds(30));
+  private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+  private Connection c;
+
+  @BeforeEach
+  void schema() throws SQLException {
+    c = DriverManager.getConnection("jdbc:h2:mem:wake-after-" + System.nanoTime() + ";DATABASE_TO_UPPER=false");
+    IndexSchema.ensure(c, Map.of());
+  }
+
+  @AfterEach
+  void close() throws SQLException {
+    c.close();
+  }
+
+  private void write(long seqNr, ItemEntity.Event event) throws SQLException {
+    IndexUpdates updates = new IndexUpdates(false, RULE);
+    updates.add("a", seqNr, event);
+    updates.write(c);
+  }
+
+  private Instant wakeAfter() throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT wake_after FROM rebound_item WHERE id = 'a'")) {
+      rs.next();
+      OffsetDateTime at = rs.getObject(1, OffsetDateTime.class);
+      return at == null ? null : at.toInstant();
+    }
+  }
+
+  private static ItemEntity.Enqueued enqueued(Instant notBefore) {
+    return new ItemEntity.Enqueued("a", "q", null, "{}", 5, T, notBefore, null);
+  }
+
+  @Test
+  void anItemDueNowIsLeftToMemoryUntilItsRowSatUnchangedForSettle() throws SQLException {
+    write(1, enqueued(null));
+    assertEquals(T.plusSeconds(40), wakeAfter());
+  }
+
+  @Test
+  void aDelayBeyondTheHorizonIsTakenUpAtItsDueTime() throws SQLException {
+    write(1, enqueued(T.plusSeconds(3600)));
+    assertEquals(T.plusSeconds(3600), wakeAfter());
+  }
+
+  @Test
+  void aBackoffBeyondTheHorizonMovesItAndTheEndClearsIt() throws SQLException {
+    write(1, enqueued(null));
+    write(2, new ItemEntity.AttemptStarted(1, 1, T.plusSeconds(1)));
+    assertNull(wakeAfter());
+    write(3, new ItemEntity.AttemptFailed(1, 1, io.rebound.api.ErrorKind.TRANSIENT, "no", null, T.plusSeconds(2), T.plusSeconds(300)));
+    assertEquals(T.plusSeconds(300), wakeAfter());
+    write(4, new ItemEntity.AttemptStarted(2, 2, T.plusSeconds(300)));
+    write(5, new ItemEntity.Succeeded(2, 2, T.plusSeconds(301)));
+    assertNull(wakeAfter());
+  }
+}
