@@ -49,25 +49,8 @@ final class DueItems {
     int first = Math.min(from.priority(), MAX_PRIORITY);
     for (int p = first; p >= MIN_PRIORITY && out.size() < limit; p--) {
       boolean within = p == from.priority() && from.wakeAfter() != null;
-      String sql = "SELECT id, wake_after FROM rebound_item WHERE queue = ? AND priority = ? AND wake_after <= ?"
-          // wake_at: a finished row an older version's projection wrote keeps its wake_after
-          + (everything ? " AND wake_at <= ?" : " AND wake_at IS NOT NULL")
-          + (within ? " AND (wake_after > ? OR (wake_after = ? AND id > ?))" : "")
-          + " ORDER BY wake_after, id LIMIT ?";
-      try (PreparedStatement st = c.prepareStatement(sql)) {
-        int i = 1;
-        st.setString(i++, queue);
-        st.setInt(i++, p);
-        st.setObject(i++, SqlTime.of(everything ? until.plus(settle) : until));
-        if (everything) {
-          st.setObject(i++, SqlTime.of(until));
-        }
-        if (within) {
-          st.setObject(i++, SqlTime.of(from.wakeAfter()));
-          st.setObject(i++, SqlTime.of(from.wakeAfter()));
-          st.setString(i++, from.id());
-        }
-        st.setInt(i, limit - out.size());
+      try (PreparedStatement st = c.prepareStatement(sql(everything, within))) {
+        bind(st, queue, p, until, everything, settle, within ? from : null, limit - out.size());
         try (ResultSet rs = st.executeQuery()) {
           while (rs.next()) {
             out.add(new Row(rs.getString(1), p, rs.getObject(2, OffsetDateTime.class).toInstant()));
@@ -76,6 +59,36 @@ final class DueItems {
       }
     }
     return out;
+  }
+
+  /** The scan of one priority; {@code within}: it goes on after a cursor in that priority. */
+  static String sql(boolean everything, boolean within) {
+    // The lower bound starts the scan past the rows without a wake_after (finished items), which
+    // H2 keeps first in the index.
+    return "SELECT id, wake_after FROM rebound_item WHERE queue = ? AND priority = ? AND wake_after >= ? AND wake_after <= ?"
+        // wake_at: a finished row an older version's projection wrote keeps its wake_after
+        + (everything ? " AND wake_at <= ?" : " AND wake_at IS NOT NULL")
+        + (within ? " AND (wake_after > ? OR (wake_after = ? AND id > ?))" : "")
+        + " ORDER BY wake_after, id LIMIT ?";
+  }
+
+  /** Binds {@link #sql}'s parameters; {@code from} is the cursor when within, else null. */
+  static void bind(PreparedStatement st, String queue, int priority, Instant until, boolean everything, Duration settle, Cursor from,
+      int limit) throws SQLException {
+    int i = 1;
+    st.setString(i++, queue);
+    st.setInt(i++, priority);
+    st.setObject(i++, SqlTime.of(from != null ? from.wakeAfter() : Instant.EPOCH));
+    st.setObject(i++, SqlTime.of(everything ? until.plus(settle) : until));
+    if (everything) {
+      st.setObject(i++, SqlTime.of(until));
+    }
+    if (from != null) {
+      st.setObject(i++, SqlTime.of(from.wakeAfter()));
+      st.setObject(i++, SqlTime.of(from.wakeAfter()));
+      st.setString(i++, from.id());
+    }
+    st.setInt(i, limit);
   }
 
   /**
