@@ -16,7 +16,6 @@ import org.apache.pekko.persistence.jdbc.query.dao.DefaultReadJournalDao;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.scaladsl.Source;
-import scala.Option;
 import scala.Tuple3;
 import scala.collection.immutable.Set;
 import scala.concurrent.ExecutionContext;
