@@ -13,8 +13,9 @@ import java.util.List;
 
 /**
  * The waker's queries of {@code rebound_item}: a queue's rows to wake in the order they should
- * run (priority high to low, then {@code wake_after}: the due time of an item out of memory), read from a cursor so that a scan never reads a row
- * twice, and RUNNING rows that may have lost their attempt with their node.
+ * run (priority high to low, then {@code wake_after}: the due time of an item out of memory),
+ * read from a cursor so that a scan never reads a row twice, and RUNNING rows that may have lost
+ * their attempt with their node.
  */
 final class DueItems {
   static final int MAX_PRIORITY = 9;
