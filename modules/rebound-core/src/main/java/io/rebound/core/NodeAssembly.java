@@ -155,7 +155,7 @@ final class NodeAssembly {
           return Done.getInstance();
         }, system.executionContext()));
     createIndexTables(system, indexDb, database, settings, indexSettings.tagSlices());
-    IndexProjection.init(system, indexDb, indexSettings);
+    IndexProjection.init(system, indexDb, indexSettings, wake.rule());
     ItemIndex index = new ItemIndex(indexDb);
     // How far the read side is behind: a gauge and an alert, since the waker reads the index.
     IndexLag lag = new IndexLag(indexDb, io.rebound.core.item.ItemTags.all(indexSettings.tagSlices()));

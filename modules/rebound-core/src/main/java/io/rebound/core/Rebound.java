@@ -365,7 +365,7 @@ public final class Rebound implements AutoCloseable {
 
   private io.rebound.core.index.IndexRebuild indexRebuild() {
     return new io.rebound.core.index.IndexRebuild(system, index.database(), indexSettings.tagSlices(),
-        Cluster.get(system).selfMember().address().toString(), clock);
+        Cluster.get(system).selfMember().address().toString(), clock, wake.rule());
   }
 
   /**

@@ -5,7 +5,6 @@ import io.rebound.core.crypto.Encryption;
 import io.rebound.core.item.ItemEntity;
 import io.rebound.core.item.ItemTags;
 import io.rebound.core.wake.WakeRule;
-import io.rebound.core.wake.WakeSettings;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -39,13 +38,14 @@ public final class IndexProjection {
 
   private IndexProjection() {}
 
-  public static void init(ActorSystem<?> system, IndexDatabase db, IndexSettings settings) {
+  /** @param wake the node's wake settings' rule, for each row's wake_after */
+  public static void init(ActorSystem<?> system, IndexDatabase db, IndexSettings settings, WakeRule wake) {
     List<String> tags = ItemTags.all(settings.tagSlices());
     ShardedDaemonProcess.get(system).init(
         ProjectionBehavior.Command.class,
         NAME,
         tags.size(),
-        i -> ProjectionBehavior.create(projection(system, db, settings, tags.get(i))),
+        i -> ProjectionBehavior.create(projection(system, db, settings, wake, tags.get(i))),
         ShardedDaemonProcessSettings.create(system),
         Optional.of(ProjectionBehavior.stopMessage()));
   }
@@ -73,13 +73,12 @@ public final class IndexProjection {
   }
 
   static GroupedProjection<Offset, EventEnvelope<ItemEntity.Event>> projection(
-      ActorSystem<?> system, IndexDatabase db, IndexSettings settings, String tag) {
+      ActorSystem<?> system, IndexDatabase db, IndexSettings settings, WakeRule wake, String tag) {
     return JdbcProjection.<Offset, EventEnvelope<ItemEntity.Event>, IndexSession>groupedWithin(
             ProjectionId.of(NAME, tag),
             EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag),
             () -> IndexSession.open(db),
-            () -> new Handler(Encryption.enabled(system.settings().config()), WakeSettings.from(system.settings().config()).rule(),
-                ProjectionHealth.get(system), tag),
+            () -> new Handler(Encryption.enabled(system.settings().config()), wake, ProjectionHealth.get(system), tag),
             system)
         .withGroup(settings.groupSize(), settings.groupWithin());
   }

@@ -5,7 +5,6 @@ import io.rebound.core.crypto.Encryption;
 import io.rebound.core.item.ItemEntity;
 import io.rebound.core.item.ItemTags;
 import io.rebound.core.wake.WakeRule;
-import io.rebound.core.wake.WakeSettings;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -84,13 +83,16 @@ public final class IndexRebuild {
   private final List<String> tags;
   private final String node;
   private final Clock clock;
+  private final WakeRule wake;
 
-  public IndexRebuild(ActorSystem<?> system, IndexDatabase db, int tagSlices, String node, Clock clock) {
+  /** @param wake the node's wake settings' rule, for each row's wake_after */
+  public IndexRebuild(ActorSystem<?> system, IndexDatabase db, int tagSlices, String node, Clock clock, WakeRule wake) {
     this.system = system;
     this.db = db;
     this.tags = ItemTags.all(tagSlices);
     this.node = node;
     this.clock = clock;
+    this.wake = wake;
   }
 
   /** The lock row's table; safe on every start. */
@@ -191,7 +193,6 @@ public final class IndexRebuild {
     JdbcReadJournal journal = PersistenceQuery.get(Adapter.toClassic(system))
         .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     boolean redact = Encryption.enabled(system.settings().config());
-    WakeRule wake = WakeSettings.from(system.settings().config()).rule();
     AtomicLong folded = new AtomicLong();
     CompletableFuture<Long> noted = new CompletableFuture<>();
     return db.run(c -> {

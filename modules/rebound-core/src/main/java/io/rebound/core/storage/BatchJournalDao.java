@@ -109,7 +109,7 @@ public final class BatchJournalDao extends DefaultJournalDao {
       }
       return out;
     } catch (SQLException e) {
-      throw new JournalWriteException("reading the events of " + persistenceId, e);
+      throw new JournalStatementException("reading the events of " + persistenceId, e);
     }
   }
 
@@ -133,7 +133,7 @@ public final class BatchJournalDao extends DefaultJournalDao {
           return rs.next() ? (Object) rs.getLong(1) : (Object) 0L;
         }
       } catch (SQLException e) {
-        throw new JournalWriteException("reading the highest sequence number of " + persistenceId, e);
+        throw new JournalStatementException("reading the highest sequence number of " + persistenceId, e);
       }
     });
   }
@@ -145,7 +145,7 @@ public final class BatchJournalDao extends DefaultJournalDao {
     try {
       autoCommit = conn.getAutoCommit();
     } catch (SQLException e) {
-      throw new JournalWriteException("opening a journal write", e);
+      throw new JournalStatementException("opening a journal write", e);
     }
     try {
       conn.setAutoCommit(false);
@@ -190,7 +190,7 @@ public final class BatchJournalDao extends DefaultJournalDao {
       } catch (SQLException suppressed) {
         e.addSuppressed(suppressed);
       }
-      throw e instanceof RuntimeException re ? re : new JournalWriteException("writing " + rows.size() + " events", (SQLException) e);
+      throw e instanceof RuntimeException re ? re : new JournalStatementException("writing " + rows.size() + " events", (SQLException) e);
     } finally {
       try {
         conn.setAutoCommit(autoCommit);
@@ -225,8 +225,8 @@ public final class BatchJournalDao extends DefaultJournalDao {
   }
 
   /** A journal statement failed; the persistence plugin fails the write (or the recovery) with it. */
-  static final class JournalWriteException extends RuntimeException {
-    JournalWriteException(String what, SQLException cause) {
+  static final class JournalStatementException extends RuntimeException {
+    JournalStatementException(String what, SQLException cause) {
       super(what + ": " + cause.getMessage(), cause);
     }
   }

@@ -76,4 +76,33 @@ class IndexWakeAfterTest {
     write(5, new ItemEntity.Succeeded(2, 2, T.plusSeconds(301)));
     assertNull(wakeAfter());
   }
+
+  @Test
+  void aTableFromBeforeWakeAfterGetsTheColumnItsDueTimesAndLosesTheOldWakeIndex() throws SQLException {
+    try (Connection old = DriverManager.getConnection("jdbc:h2:mem:before-wake-after-" + System.nanoTime() + ";DATABASE_TO_UPPER=false");
+        Statement st = old.createStatement()) {
+      // The table as the version before made it: wake_at with its index, no wake_after.
+      st.execute(IndexSchema.DDL[0]);
+      st.execute(IndexSchema.WAKE_DDL[0]);
+      st.execute("CREATE INDEX rebound_item_wake ON rebound_item (queue, priority, wake_at, id)");
+      st.execute("INSERT INTO rebound_item (id, queue, status, priority, attempts, created_at, updated_at, wake_at)"
+          + " VALUES ('a', 'q', 'WAITING', 5, 1, TIMESTAMP WITH TIME ZONE '2026-01-01 00:00:00Z',"
+          + " TIMESTAMP WITH TIME ZONE '2026-01-01 00:00:00Z', TIMESTAMP WITH TIME ZONE '2026-01-01 01:00:00Z')");
+
+      IndexSchema.ensure(old, Map.of());
+
+      try (ResultSet rs = st.executeQuery("SELECT wake_after FROM rebound_item WHERE id = 'a'")) {
+        rs.next();
+        assertEquals(Instant.parse("2026-01-01T01:00:00Z"), rs.getObject(1, OffsetDateTime.class).toInstant());
+      }
+      try (ResultSet rs = old.getMetaData().getIndexInfo(null, null, "rebound_item", false, false)) {
+        java.util.Set<String> indexes = new java.util.HashSet<>();
+        while (rs.next()) {
+          indexes.add(rs.getString("INDEX_NAME"));
+        }
+        assertEquals(true, indexes.contains("rebound_item_wake_after"), indexes.toString());
+        assertEquals(false, indexes.contains("rebound_item_wake"), indexes.toString());
+      }
+    }
+  }
 }
