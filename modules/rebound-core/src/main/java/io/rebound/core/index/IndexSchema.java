@@ -43,8 +43,9 @@ public final class IndexSchema {
    */
   static final String[] WAKE_DDL = {
     "ALTER TABLE rebound_item ADD COLUMN IF NOT EXISTS wake_at TIMESTAMP WITH TIME ZONE",
-    // RUNNING items to check for attempts lost with their node.
-    "CREATE INDEX IF NOT EXISTS rebound_item_status_updated ON rebound_item (status, updated_at)",
+    // RUNNING items to check for attempts lost with their node are found per queue through
+    // rebound_item_queue_status now: one index fewer to move on every status change.
+    "DROP INDEX IF EXISTS rebound_item_status_updated",
   };
 
   /**

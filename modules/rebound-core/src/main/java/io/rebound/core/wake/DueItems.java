@@ -109,13 +109,16 @@ final class DueItems {
     return rows;
   }
 
-  /** Ids of up to {@code limit} RUNNING rows last changed before {@code before}, oldest first. */
-  static List<String> running(Connection c, Instant before, int limit) throws SQLException {
+  /**
+   * Ids of up to {@code limit} RUNNING rows of the queue last changed before {@code before},
+   * oldest first: one range of the index on (queue, status, updated_at).
+   */
+  static List<String> running(Connection c, String queue, Instant before, int limit) throws SQLException {
     List<String> out = new ArrayList<>();
-    try (PreparedStatement st = c.prepareStatement(
-        "SELECT id FROM rebound_item WHERE status = 'RUNNING' AND updated_at < ? ORDER BY updated_at LIMIT ?")) {
-      st.setObject(1, SqlTime.of(before));
-      st.setInt(2, limit);
+    try (PreparedStatement st = c.prepareStatement(RUNNING)) {
+      st.setString(1, queue);
+      st.setObject(2, SqlTime.of(before));
+      st.setInt(3, limit);
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
           out.add(rs.getString(1));
@@ -125,4 +128,6 @@ final class DueItems {
     return out;
   }
 
+  static final String RUNNING =
+      "SELECT id FROM rebound_item WHERE queue = ? AND status = 'RUNNING' AND updated_at < ? ORDER BY updated_at LIMIT ?";
 }

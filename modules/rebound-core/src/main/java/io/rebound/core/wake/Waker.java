@@ -190,10 +190,14 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
       Instant before = s.all() ? clock.instant() : clock.instant().minus(settings.orphanSweepInterval());
       Set<String> queues = Set.copyOf(books.keySet());
       getContext().pipeToSelf(db.run(c -> {
+            List<String> running = new java.util.ArrayList<>();
             for (String queue : queues) {
               DueItems.backfill(c, queue);
+              if (running.size() < SWEEP_LIMIT) {
+                running.addAll(DueItems.running(c, queue, before, SWEEP_LIMIT - running.size()));
+              }
             }
-            return DueItems.running(c, before, SWEEP_LIMIT);
+            return running;
           }),
           (ids, error) -> {
             if (error != null) {

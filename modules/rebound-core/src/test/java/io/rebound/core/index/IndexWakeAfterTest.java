@@ -78,13 +78,14 @@ class IndexWakeAfterTest {
   }
 
   @Test
-  void aTableFromBeforeWakeAfterGetsTheColumnItsDueTimesAndLosesTheOldWakeIndex() throws SQLException {
+  void aTableFromBeforeWakeAfterGetsTheColumnItsDueTimesAndLosesTheIndexesNoLongerRead() throws SQLException {
     try (Connection old = DriverManager.getConnection("jdbc:h2:mem:before-wake-after-" + System.nanoTime() + ";DATABASE_TO_UPPER=false");
         Statement st = old.createStatement()) {
       // The table as the version before made it: wake_at with its index, no wake_after.
       st.execute(IndexSchema.DDL[0]);
       st.execute(IndexSchema.WAKE_DDL[0]);
       st.execute("CREATE INDEX rebound_item_wake ON rebound_item (queue, priority, wake_at, id)");
+      st.execute("CREATE INDEX rebound_item_status_updated ON rebound_item (status, updated_at)");
       st.execute("INSERT INTO rebound_item (id, queue, status, priority, attempts, created_at, updated_at, wake_at)"
           + " VALUES ('a', 'q', 'WAITING', 5, 1, TIMESTAMP WITH TIME ZONE '2026-01-01 00:00:00Z',"
           + " TIMESTAMP WITH TIME ZONE '2026-01-01 00:00:00Z', TIMESTAMP WITH TIME ZONE '2026-01-01 01:00:00Z')");
@@ -102,6 +103,9 @@ class IndexWakeAfterTest {
         }
         assertEquals(true, indexes.contains("rebound_item_wake_after"), indexes.toString());
         assertEquals(false, indexes.contains("rebound_item_wake"), indexes.toString());
+        // The sweep for lost attempts reads rebound_item_queue_status per queue instead.
+        assertEquals(false, indexes.contains("rebound_item_status_updated"), indexes.toString());
+        assertEquals(true, indexes.contains("rebound_item_queue_status"), indexes.toString());
       }
     }
   }

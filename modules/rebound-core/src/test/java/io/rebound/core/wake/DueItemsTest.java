@@ -124,4 +124,43 @@ class DueItemsTest {
     assertEquals(List.of("old"), due(NOW, false));
   }
 
+  private void running(String id, String queue, Instant changedAt) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement("INSERT INTO rebound_item (id, queue, status, priority, attempts, created_at,"
+        + " updated_at) VALUES (?, ?, 'RUNNING', 0, 1, ?, ?)")) {
+      st.setString(1, id);
+      st.setString(2, queue);
+      st.setObject(3, SqlTime.of(changedAt));
+      st.setObject(4, SqlTime.of(changedAt));
+      st.executeUpdate();
+    }
+  }
+
+  @Test
+  void theSweepForLostAttemptsReadsOnlyItsQueuesRunningRowsOlderThanTheCutOffOldestFirst() throws SQLException {
+    for (int i = 0; i < 1_000; i++) {
+      row("pending-" + i, 0, NOW.minusSeconds(3600), NOW.plusSeconds(3600));
+      running("fresh-" + i, "q", NOW.minusMillis(i));
+    }
+    running("old-2", "q", NOW.minusSeconds(120));
+    running("old-1", "q", NOW.minusSeconds(300));
+    running("other-queue", "r", NOW.minusSeconds(300));
+
+    assertEquals(List.of("old-1", "old-2"), DueItems.running(c, "q", NOW.minusSeconds(60), 10));
+    assertEquals(List.of("old-1"), DueItems.running(c, "q", NOW.minusSeconds(60), 1));
+    // One range of the index on (queue, status, updated_at): neither the fresh nor the pending rows are read.
+    String plan;
+    try (PreparedStatement st = c.prepareStatement("EXPLAIN ANALYZE " + DueItems.RUNNING)) {
+      st.setString(1, "q");
+      st.setObject(2, SqlTime.of(NOW.minusSeconds(60)));
+      st.setInt(3, 10);
+      try (ResultSet rs = st.executeQuery()) {
+        rs.next();
+        plan = rs.getString(1);
+      }
+    }
+    assertTrue(plan.contains("rebound_item_queue_status"), plan);
+    Matcher scanned = Pattern.compile("scanCount: (\\d+)").matcher(plan);
+    assertTrue(scanned.find(), plan);
+    assertTrue(Integer.parseInt(scanned.group(1)) <= 3, plan);
+  }
 }
