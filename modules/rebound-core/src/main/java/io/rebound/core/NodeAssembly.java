@@ -126,6 +126,8 @@ final class NodeAssembly {
     Dispatcher.Limits clusterLimits = new Dispatcher.Limits(Set.copyOf(limited),
         (queue, command) -> ClusterSharding.get(system).entityRefFor(QueueLimiter.ENTITY_TYPE_KEY, queue).tell(command),
         limitSettings, heldBack);
+    system.log().info("Each queue may have {} items waiting for a permit at this node (rebound.backpressure.max-waiting-per-queue)",
+        wake.maxWaitingPerQueue());
     ActorRef<Dispatcher.Command> dispatcher =
         system.systemActorOf(Dispatcher.create(settings.maxConcurrency(), limits, wake.maxWaitingPerQueue(),
             id -> ClusterSharding.get(system).entityRefFor(ItemEntity.ENTITY_TYPE_KEY, id).tell(new ItemEntity.Wake(null)), clusterLimits),
