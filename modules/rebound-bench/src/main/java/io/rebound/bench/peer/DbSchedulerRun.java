@@ -83,7 +83,7 @@ public final class DbSchedulerRun {
     Path dir = Files.createTempDirectory(settings.dataRoot(), "rebound-bench-peer-");
     // Rebound's own H2 URL options (ReboundSettings.effectiveDatabaseUrl), so both get the same page cache.
     String url = "jdbc:h2:file:" + dir.resolve("peer")
-        + ";DATABASE_TO_UPPER=false;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=131072";
+        + ";DATABASE_TO_UPPER=false;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=131072;MAX_LENGTH_INPLACE_LOB=8192";
     JdbcConnectionPool pool = JdbcConnectionPool.create(url, "sa", "");
     // Every executor thread may hold a connection, plus the poller, the housekeeper and the producer.
     pool.setMaxConnections(settings.threads() + 4);

@@ -69,8 +69,10 @@ public record ReboundSettings(
     if (!databaseUrl.isBlank()) {
       return databaseUrl;
     }
+    // MAX_LENGTH_INPLACE_LOB: the journal's payloads are BLOBs, and H2 moves one longer than 256
+    // bytes (an attempt's error, a bigger payload) to its LOB store, an extra map write and read.
     return "jdbc:h2:file:" + dataDir.resolve("rebound")
-        + ";DATABASE_TO_UPPER=false;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=131072";
+        + ";DATABASE_TO_UPPER=false;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=131072;MAX_LENGTH_INPLACE_LOB=8192";
   }
 
   /**

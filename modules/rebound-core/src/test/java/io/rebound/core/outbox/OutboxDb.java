@@ -36,7 +36,7 @@ abstract class OutboxDb implements AutoCloseable {
       String url() {
         // As ReboundSettings.effectiveDatabaseUrl builds it: the same in-process H2 database as the node's.
         return "jdbc:h2:file:" + dir.resolve("rebound")
-            + ";DATABASE_TO_UPPER=false;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=131072";
+            + ";DATABASE_TO_UPPER=false;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=131072;MAX_LENGTH_INPLACE_LOB=8192";
       }
 
       @Override
