@@ -25,6 +25,27 @@ public final class LatencyRecorder {
     return finished.size();
   }
 
+  /**
+   * The p99 of the items due within each window from {@code t0}, in ms, for a person to read
+   * ("p99 per 10 s: 1227.7 · 14.2 · ... ms"): shows whether a run's tail is its first seconds
+   * (a cold JVM) or spread over the run.
+   */
+  public String p99PerWindow(long t0, long windowNanos) {
+    java.util.TreeMap<Long, java.util.List<Double>> windows = new java.util.TreeMap<>();
+    started.forEach((id, at) -> {
+      Long end = finished.get(id);
+      if (end != null) {
+        windows.computeIfAbsent(Math.max(0, at - t0) / windowNanos, k -> new java.util.ArrayList<>()).add((end - at) / 1e6);
+      }
+    });
+    StringBuilder out = new StringBuilder();
+    windows.values().forEach(list -> {
+      double[] ms = list.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      out.append(out.length() == 0 ? "" : " · ").append(String.format(java.util.Locale.ROOT, "%.1f", Stats.percentile(ms, 0.99)));
+    });
+    return "p99 per " + windowNanos / 1_000_000_000L + " s: " + out + " ms";
+  }
+
   /** The latencies of the items both started and finished, in ms, sorted. */
   public double[] sortedMillis() {
     double[] out = started.entrySet().stream()

@@ -66,6 +66,7 @@ final class W3 {
       // Started stamps land in the enqueue replies; give the last few a moment after the last SUCCEEDED.
       Thread.sleep(50);
       double[] ms = latency.sortedMillis();
+      System.out.println("W3 rebound " + latency.p99PerWindow(t0, TimeUnit.SECONDS.toNanos(10)));
       if (enqueueErrors.get() > 0) {
         problems.add(enqueueErrors.get() + " enqueues failed, first: " + firstError.get());
       }

@@ -32,6 +32,7 @@ import io.rebound.core.item.ItemRuntime;
 import io.rebound.core.item.ItemTransition;
 import io.rebound.core.item.ItemView;
 import io.rebound.core.item.PolicyData;
+import io.rebound.core.item.WarmUp;
 import io.rebound.core.metrics.MetricsSettings;
 import io.rebound.core.metrics.QueueControl;
 import io.rebound.core.metrics.ReboundMetrics;
@@ -210,6 +211,7 @@ final class NodeAssembly {
     } catch (Exception e) {
       throw new IllegalStateException("the node did not join its cluster within 30s", e);
     }
+    warmUp(system, WarmUp.lookups(system.settings().config()), settings.askTimeout());
     // Retention: purges terminal items past their queue's retention (not started when disabled).
     ActorRef<Retention.Command> retention = settings.retention().enabled()
         ? system.systemActorOf(Retention.create(settings, clock), "rebound-retention", Props.empty()) : null;
@@ -234,6 +236,21 @@ final class NodeAssembly {
           new OutboxMeters(metrics.registry()));
     }
     return node;
+  }
+
+  /** Runs the item path's warm-up (read only); a warm-up that fails or times out only costs its time. */
+  private static void warmUp(ActorSystem<?> system, int lookups, Duration timeout) {
+    if (lookups == 0) {
+      return;
+    }
+    long start = System.nanoTime();
+    try {
+      int answered = WarmUp.run(system, lookups, timeout).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      system.log().info("Warmed up the item path with {} look-ups of unknown ids ({} answered) in {} ms", lookups, answered,
+          (System.nanoTime() - start) / 1_000_000);
+    } catch (Exception e) {
+      system.log().warn("The warm-up of the item path did not finish: {}", e.toString());
+    }
   }
 
   static void createIndexTables(ActorSystem<?> system, IndexDatabase indexDb, Database database, ReboundSettings settings,

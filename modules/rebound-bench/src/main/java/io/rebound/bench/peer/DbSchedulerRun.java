@@ -149,6 +149,9 @@ public final class DbSchedulerRun {
       }
       long cpuNanos = cpu.sinceLast();
       double[] ms = latency.sortedMillis();
+      if (w == Workload.W3) {
+        System.out.println("W3 " + s.system() + " " + latency.p99PerWindow(t0, java.util.concurrent.TimeUnit.SECONDS.toNanos(10)));
+      }
       int expectedInvocations = sent * (1 + failuresPerItem);
       if (latency.finishedCount() != sent) {
         problems.add("succeeded=" + latency.finishedCount() + " of " + sent + " within " + s.timeout().toSeconds() + "s");
