@@ -196,8 +196,6 @@ final class NodeAssembly {
     ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
         indexSettings.tagSlices(), wake.horizon(), system.settings().config().getBoolean("rebound.first-attempt-in-enqueue"),
         ReboundSettings.queueDefaults(system.settings().config()), ToolParkings.of(system)));
-    // Items that left memory come back through the waker when the index shows them due.
-    Waker.init(system, indexDb, settings.queues().keySet(), wake, clock);
 
     // Graceful shutdown: stop granting permits and let running attempts finish (bounded by the
     // phase timeout, rebound.shutdown-timeout); sharding then hands its entities off.
@@ -211,7 +209,11 @@ final class NodeAssembly {
     } catch (Exception e) {
       throw new IllegalStateException("the node did not join its cluster within 30s", e);
     }
+    // Before the waker brings any item back to work: the warm-up lengthens the start, not the
+    // window between the waker's first wake and a caller's first command (a pause, say).
     warmUp(system, WarmUp.lookups(system.settings().config()), settings.askTimeout());
+    // Items that left memory come back through the waker when the index shows them due.
+    Waker.init(system, indexDb, settings.queues().keySet(), wake, clock);
     // Retention: purges terminal items past their queue's retention (not started when disabled).
     ActorRef<Retention.Command> retention = settings.retention().enabled()
         ? system.systemActorOf(Retention.create(settings, clock), "rebound-retention", Props.empty()) : null;
