@@ -522,7 +522,9 @@ public final class ItemLife {
       D d = new D();
       boolean ended = handlerEnds(d, a.execution(), inc);
       d.first(new Log(false, "ignoring the late outcome of execution " + a.execution()));
-      if (ended && !inc.stopping() && s.exists()) {
+      if (ended && inc.stopping()) {
+        returnPermitBeforeStopping(d, inc);
+      } else if (ended && s.exists()) {
         // Its handler has really ended now: give the permit back, go on with the next attempt.
         d.first(new Align());
       }
@@ -556,6 +558,7 @@ public final class ItemLife {
           + " did not end within the kill grace of being told to stop; going on without it"), new HandlerEnded());
       if (inc.stopping()) {
         d.first(new TellSelf(new Stop()));
+        returnPermitBeforeStopping(d, inc);
       } else if (s.exists()) {
         d.first(new Align());
       }
@@ -707,6 +710,16 @@ public final class ItemLife {
       return true;
     }
     return false;
+  }
+
+  /**
+   * The handler a Stop waited for has ended and the item stops next: its permit goes back now, as
+   * it would after any attempt, rather than only when the dispatcher sees the actor stop.
+   */
+  private static void returnPermitBeforeStopping(D d, Incarnation inc) {
+    if (inc.holdingPermit()) {
+      d.first(new ReturnPermit());
+    }
   }
 
   /** Ask for a permit, unless one is asked for, the last attempt's handler may still run, or the item is moving. */

@@ -327,7 +327,7 @@ class ItemLifePropertyTest {
     }
   }
 
-  @Property(tries = 200)
+  @Property(tries = 2000)
   void aPermitIsNeverAskedForWhileOneIsHeldNorHeldWithoutAnAttempt(@ForAll("actions") List<Action> actions) {
     Item item = new Item(PLAIN, false);
     for (Action a : actions) {

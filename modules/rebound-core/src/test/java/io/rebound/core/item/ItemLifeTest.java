@@ -132,6 +132,24 @@ class ItemLifeTest {
   }
 
   @Test
+  void aCancelledItemWhoseHandlerEndsDuringAHandoffGivesItsPermitBackBeforeItStops() {
+    State cancelled = runningState().apply(new ItemEntity.Cancelled("no", T0));
+    ItemEntity.AttemptCompleted ended = new ItemEntity.AttemptCompleted(1, null, null, null, null, List.of());
+    Decision d = ItemLife.decide(cancelled, ended, context(stopping(1, false), List.of()));
+    assertEquals(List.of(), d.events(), "the late outcome of a cancelled item writes nothing");
+    assertTrue(d.first().contains(new ItemLife.HandlerEnded()));
+    assertTrue(d.first().contains(new ItemLife.TellSelf(new ItemEntity.Stop())));
+    assertTrue(d.first().contains(new ItemLife.ReturnPermit()), d.first().toString());
+  }
+
+  @Test
+  void aHandlerOutlivingItsKillGraceDuringAHandoffHasItsPermitGivenBackAsTheItemStops() {
+    Decision d = ItemLife.decide(runningState(), new ItemEntity.HandlerGraceOver(1), context(stopping(1, true), List.of()));
+    assertTrue(d.first().contains(new ItemLife.TellSelf(new ItemEntity.Stop())));
+    assertTrue(d.first().contains(new ItemLife.ReturnPermit()), d.first().toString());
+  }
+
+  @Test
   void aTerminalItemRejectsACancelAndOnlyADeadLetterIsRedriven() {
     State succeeded = runningState().apply(new ItemEntity.Succeeded(1, 1, T0));
     assertInstanceOf(ItemLife.AnswerRejected.class,
