@@ -71,7 +71,7 @@ public final class RetentionPurge {
   /** After the bounded delete: an event written since the check (a redrive) makes the purge roll back. */
   private static final String NEWER_EVENTS =
       "SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"sequence_number\" > ?";
-  /** The shipped schema cascades these from event_journal; deleting them first works without the cascade too. */
+  /** The shipped schema cascaded these from event_journal; the node drops that key (Schema), so the purge deletes them itself, first. */
   private static final String DELETE_TAGS =
       "DELETE FROM \"event_tag\" WHERE \"event_id\" IN"
           + " (SELECT \"ordering\" FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"sequence_number\" <= ?)";

@@ -8,7 +8,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.Scheduler;
 import org.apache.pekko.persistence.PersistentRepr;
@@ -37,8 +39,8 @@ import slick.jdbc.JdbcProfile;
  * The journal's DAO (pekko-persistence-jdbc's {@code jdbc-journal.dao} extension point) with two
  * statements per write instead of one per event: the plugin's own DAO inserts every event of a
  * write holding a tagged event on its own, to read back its generated {@code ordering}, and every
- * item event is tagged. Here the events go in one JDBC batch and their tags in a second one that
- * finds each event's {@code ordering} by its primary key, in the same transaction as before: a
+ * item event is tagged. Here the events go in one JDBC batch, which returns each event's generated
+ * {@code ordering}, and their tags in a second one, in the same transaction as before: a
  * write is still all or nothing, and acknowledged only once committed. The highest sequence
  * number, read once per item start, is a plain {@code MAX} the database answers from the key,
  * and a recovery's events are one plain query.
@@ -47,6 +49,8 @@ public final class BatchJournalDao extends DefaultJournalDao {
 
   private final String insertEvent;
   private final String insertTag;
+  /** Read back from the event inserts: each event's generated ordering, by its key. */
+  private final String[] keyColumns;
   private final String highest;
   private final String replay;
   private final Serialization serialization;
@@ -56,8 +60,8 @@ public final class BatchJournalDao extends DefaultJournalDao {
     super(db, profile, journalConfig, serialization, ec, mat);
     JournalSql sql = new JournalSql(journalConfig.eventJournalTableConfiguration(), journalConfig.eventTagTableConfiguration());
     this.insertEvent = "INSERT INTO " + sql.journal + " (" + sql.rowColumns("") + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    this.insertTag = "INSERT INTO " + sql.tags + " (" + sql.tagEventId + ", " + sql.tagName + ") SELECT " + q(sql.c.ordering())
-        + ", ? FROM " + sql.journal + " WHERE " + q(sql.c.persistenceId()) + " = ? AND " + q(sql.c.sequenceNumber()) + " = ?";
+    this.insertTag = "INSERT INTO " + sql.tags + " (" + sql.tagEventId + ", " + sql.tagName + ") VALUES (?, ?)";
+    this.keyColumns = new String[] {sql.c.ordering(), sql.c.persistenceId(), sql.c.sequenceNumber()};
     this.highest = "SELECT MAX(" + q(sql.c.sequenceNumber()) + ") FROM " + sql.journal + " WHERE " + q(sql.c.persistenceId()) + " = ?";
     this.replay = "SELECT " + q(sql.c.ordering()) + ", " + sql.rowColumns("") + " FROM " + sql.journal + " WHERE "
         + q(sql.c.persistenceId()) + " = ? AND " + q(sql.c.deleted()) + " = FALSE AND " + q(sql.c.sequenceNumber()) + " >= ? AND "
@@ -140,6 +144,25 @@ public final class BatchJournalDao extends DefaultJournalDao {
 
   
 
+  /**
+   * The orderings the database gave the events just inserted, by persistence id and sequence
+   * number (matched by key, not by position, which a driver rewriting the batch need not keep).
+   * A tag row then needs no look-up of its event: one plain insert, in the same transaction.
+   */
+  private static Map<String, Long> generatedOrderings(PreparedStatement ps, int expected) throws SQLException {
+    Map<String, Long> out = new HashMap<>(expected * 2);
+    try (ResultSet keys = ps.getGeneratedKeys()) {
+      while (keys.next()) {
+        out.put(eventKey(keys.getString(2), keys.getLong(3)), keys.getLong(1));
+      }
+    }
+    return out;
+  }
+
+  private static String eventKey(String persistenceId, long sequenceNumber) {
+    return persistenceId + '\u0000' + sequenceNumber;
+  }
+
   private void write(Connection conn, List<Tuple2<JournalPekkoSerializationRow, Set<String>>> rows) {
     boolean autoCommit;
     try {
@@ -149,8 +172,9 @@ public final class BatchJournalDao extends DefaultJournalDao {
     }
     try {
       conn.setAutoCommit(false);
-      boolean tagged = false;
-      try (PreparedStatement ps = conn.prepareStatement(insertEvent)) {
+      boolean tagged = rows.stream().anyMatch(t -> !t._2().isEmpty());
+      Map<String, Long> orderings = Map.of();
+      try (PreparedStatement ps = tagged ? conn.prepareStatement(insertEvent, keyColumns) : conn.prepareStatement(insertEvent)) {
         for (Tuple2<JournalPekkoSerializationRow, Set<String>> t : rows) {
           JournalPekkoSerializationRow r = t._1();
           ps.setBoolean(1, r.deleted());
@@ -166,17 +190,23 @@ public final class BatchJournalDao extends DefaultJournalDao {
           setOptionalInt(ps, 11, r.metaSerId());
           setOptionalString(ps, 12, r.metaSerManifest());
           ps.addBatch();
-          tagged |= !t._2().isEmpty();
         }
         ps.executeBatch();
+        if (tagged) {
+          orderings = generatedOrderings(ps, rows.size());
+        }
       }
       if (tagged) {
         try (PreparedStatement ps = conn.prepareStatement(insertTag)) {
           for (Tuple2<JournalPekkoSerializationRow, Set<String>> t : rows) {
             for (String tag : CollectionConverters.asJava(t._2())) {
-              ps.setString(1, tag);
-              ps.setString(2, t._1().persistenceId());
-              ps.setLong(3, t._1().sequenceNumber());
+              Long ordering = orderings.get(eventKey(t._1().persistenceId(), t._1().sequenceNumber()));
+              if (ordering == null) {
+                throw new IllegalStateException("the database returned no ordering for event " + t._1().sequenceNumber() + " of "
+                    + t._1().persistenceId() + " of the " + rows.size() + " it inserted");
+              }
+              ps.setLong(1, ordering);
+              ps.setString(2, tag);
               ps.addBatch();
             }
           }

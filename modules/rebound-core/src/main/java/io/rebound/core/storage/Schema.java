@@ -53,7 +53,7 @@ public final class Schema {
     try (Lock lock = lock(url, user, password)) {
       Connection c = lock.connection;
       if (tableExists(c, "event_journal")) {
-        tagIndex(c);
+        tune(c, dialect);
         return;
       }
       // One transaction where DDL is transactional (PostgreSQL): a node that dies half way leaves
@@ -72,18 +72,42 @@ public final class Schema {
       } finally {
         c.setAutoCommit(true);
       }
-      tagIndex(c);
+      tune(c, dialect);
     }
   }
 
   /**
-   * The index the read side's events-by-tag query needs ({@link TagRangeReadJournalDao}): the
-   * shipped DDL indexes tags only by event, so a query by tag would read the whole table. Added to
-   * journals created before it, once (it blocks writes to the tag table while it is built).
+   * What the shipped DDL gets wrong for Rebound's use, put right on every start (each step is a
+   * no-op once done):
+   * <ul>
+   *   <li>the index the read side's events-by-tag query needs ({@link TagRangeReadJournalDao}):
+   *       the shipped DDL indexes tags only by event, so a query by tag would read the whole table
+   *       (building it blocks writes to the tag table once);
+   *   <li>no foreign key from a tag row to its event: {@link BatchJournalDao} writes both in one
+   *       transaction, and the retention purge deletes an item's tag rows before its events (only
+   *       item events are tagged), so the key only cost a look-up, and on H2 an index, per event;
+   *   <li>on H2, one unique index on {@code ordering}: the shipped DDL declares the column
+   *       {@code UNIQUE} and then adds a unique index on it too, and H2 keeps both on every insert.
+   * </ul>
    */
-  private static void tagIndex(Connection c) throws SQLException {
+  private static void tune(Connection c, Dialect dialect) throws SQLException {
     try (Statement st = c.createStatement()) {
       st.execute("CREATE INDEX IF NOT EXISTS \"event_tag_tag_idx\" ON \"event_tag\" (\"tag\", \"event_id\")");
+      // Unquoted as in the shipped DDL, so it folds case as the constraint's name did when created.
+      st.execute("ALTER TABLE \"event_tag\" DROP CONSTRAINT IF EXISTS fk_event_journal");
+      if (dialect == Dialect.H2 && hasUniqueConstraintOnOrdering(c)) {
+        st.execute("DROP INDEX IF EXISTS \"event_journal_ordering_idx\"");
+      }
+    }
+  }
+
+  /** The column's own UNIQUE constraint, which keeps ordering unique once the extra index is gone. */
+  private static boolean hasUniqueConstraintOnOrdering(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS tc"
+            + " JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE k ON k.CONSTRAINT_NAME = tc.CONSTRAINT_NAME AND k.TABLE_NAME = tc.TABLE_NAME"
+            + " WHERE tc.TABLE_NAME = 'event_journal' AND tc.CONSTRAINT_TYPE = 'UNIQUE' AND k.COLUMN_NAME = 'ordering'")) {
+      return rs.next() && rs.getLong(1) > 0;
     }
   }
 

@@ -82,10 +82,13 @@ final class RetentionTestDb {
     }
   }
 
-  /** Drops the journal's ON DELETE CASCADE to its tags, as a schema made by other means might lack it. */
-  void dropTagCascade() throws SQLException {
-    try (Connection c = open(); Statement st = c.createStatement()) {
-      st.execute("ALTER TABLE \"event_tag\" DROP CONSTRAINT \"fk_event_journal\"");
+  /** Whether the tag table still has the shipped schema's foreign key (with its ON DELETE CASCADE) to the journal. */
+  boolean tagsCascade() throws SQLException {
+    try (Connection c = open(); Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS"
+            + " WHERE TABLE_NAME = 'event_tag' AND CONSTRAINT_TYPE = 'FOREIGN KEY'")) {
+      rs.next();
+      return rs.getLong(1) > 0;
     }
   }
 

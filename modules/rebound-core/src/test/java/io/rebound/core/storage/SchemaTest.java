@@ -2,19 +2,79 @@ package io.rebound.core.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.rebound.core.PostgresTestDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.nio.file.Path;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SchemaTest {
+  @TempDir Path dir;
+
+  /** The node's own URL keeps identifiers' case (DATABASE_TO_UPPER=false); one of the user's may not. */
+  @ParameterizedTest
+  @ValueSource(strings = {";DATABASE_TO_UPPER=false", ""})
+  void aJournalFromTheShippedH2DdlKeepsOneUniqueIndexOnOrderingAndNoForeignKeyFromItsTags(String options) throws Exception {
+    String url = "jdbc:h2:" + dir.resolve("journal").toAbsolutePath() + options;
+    try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement st = c.createStatement()) {
+      // An older node's journal: the shipped DDL as it was run before.
+      for (String sql : Schema.ddl(Schema.Dialect.H2).split(";")) {
+        if (!sql.isBlank()) {
+          st.execute(sql);
+        }
+      }
+      assertEquals(2, count(st, "SELECT COUNT(*) FROM INFORMATION_SCHEMA.INDEXES WHERE TABLE_NAME = 'event_journal'"
+          + " AND INDEX_TYPE_NAME = 'UNIQUE INDEX'"), "the shipped DDL's two unique indexes on ordering");
+    }
+    Schema.ensure(url, "sa", "");
+    Schema.ensure(url, "sa", "");
+    try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement st = c.createStatement()) {
+      assertEquals(1, count(st, "SELECT COUNT(*) FROM INFORMATION_SCHEMA.INDEXES WHERE TABLE_NAME = 'event_journal'"
+          + " AND INDEX_TYPE_NAME = 'UNIQUE INDEX'"));
+      assertEquals(0, count(st, "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS WHERE TABLE_NAME = 'event_tag'"
+          + " AND CONSTRAINT_TYPE = 'FOREIGN KEY'"));
+      st.execute("INSERT INTO \"event_journal\" (\"ordering\", \"persistence_id\", \"sequence_number\", \"writer\","
+          + " \"write_timestamp\", \"adapter_manifest\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\")"
+          + " VALUES (7, 'a', 1, 'w', 0, '', X'00', 1, '')");
+      assertThrows(SQLException.class, () -> st.execute("INSERT INTO \"event_journal\" (\"ordering\", \"persistence_id\","
+          + " \"sequence_number\", \"writer\", \"write_timestamp\", \"adapter_manifest\", \"event_payload\", \"event_ser_id\","
+          + " \"event_ser_manifest\") VALUES (7, 'b', 1, 'w', 0, '', X'00', 1, '')"), "ordering is still unique");
+    }
+  }
+
+  @Test
+  void aPostgresJournalLosesTheForeignKeyFromItsTagsAndKeepsItsOrderingIndex() throws Exception {
+    try (PostgresTestDatabase db = PostgresTestDatabase.create()) {
+      Schema.ensure(db.url(), PostgresTestDatabase.USER, "");
+      try (Connection c = DriverManager.getConnection(db.url(), PostgresTestDatabase.USER, ""); Statement st = c.createStatement()) {
+        assertEquals(0, count(st, "SELECT COUNT(*) FROM information_schema.table_constraints WHERE table_name = 'event_tag'"
+            + " AND constraint_type = 'FOREIGN KEY'"));
+        assertEquals(1, count(st, "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'event_journal'"
+            + " AND indexname = 'event_journal_ordering_idx'"));
+      }
+    }
+  }
+
+  private static long count(Statement st, String sql) throws SQLException {
+    try (ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   @Test
   void thePostgresDdlCreatesNoIndexConcurrentlyWhichWouldDeadlockOnTheSchemaLock() {
     assertFalse(Schema.ddl(Schema.Dialect.POSTGRES).contains("CONCURRENTLY"));
