@@ -14,9 +14,11 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,10 +137,83 @@ public final class IndexUpdates {
    * of items the index never saw created are skipped, and so are changes older than their row.
    */
   void write(Connection c) throws SQLException {
+    // In batches, a few statements per group rather than one or two per item: each is a round trip
+    // on PostgreSQL. The same writes as writeEach makes item by item, in another order (each item
+    // has one change, and items do not depend on one another).
+    Set<String> existing = existing(c, changes.entrySet().stream().filter(e -> e.getValue().whole).map(Map.Entry::getKey).toList());
+    List<Map.Entry<String, Change>> inserts = new ArrayList<>();
+    Map<List<String>, List<Map.Entry<String, Change>>> updatesByColumns = new LinkedHashMap<>();
     for (Map.Entry<String, Change> e : changes.entrySet()) {
-      write(c, e.getKey(), e.getValue());
+      if (e.getValue().whole && !existing.contains(e.getKey())) {
+        inserts.add(e);
+      } else {
+        updatesByColumns.computeIfAbsent(List.copyOf(e.getValue().columns.keySet()), k -> new ArrayList<>()).add(e);
+      }
+    }
+    List<Map.Entry<String, Change>> written = new ArrayList<>(insertAll(c, inserts));
+    for (Map.Entry<List<String>, List<Map.Entry<String, Change>>> shape : updatesByColumns.entrySet()) {
+      written.addAll(updateAll(c, shape.getKey(), shape.getValue()));
+    }
+    for (Map.Entry<String, Change> e : written) {
+      if (e.getValue().parkedOn != null) {
+        parked(c, itemTable, parkedTable, e.getKey(), e.getValue().parkedOn, e.getValue().parkedAt);
+      }
     }
     changes.clear();
+  }
+
+  /** Which of these ids have a row: one query for a group (the key answers {@code = ANY}). */
+  private Set<String> existing(Connection c, List<String> ids) throws SQLException {
+    Set<String> out = new HashSet<>();
+    if (ids.isEmpty()) {
+      return out;
+    }
+    try (PreparedStatement st = c.prepareStatement("SELECT id FROM " + itemTable + " WHERE id = ANY(?)")) {
+      st.setArray(1, c.createArrayOf("VARCHAR", ids.toArray(String[]::new)));
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  private List<Map.Entry<String, Change>> insertAll(Connection c, List<Map.Entry<String, Change>> rows) throws SQLException {
+    if (rows.isEmpty()) {
+      return rows;
+    }
+    try (PreparedStatement st = c.prepareStatement(insertSql(itemTable))) {
+      for (Map.Entry<String, Change> e : rows) {
+        bindInsert(st, e.getKey(), e.getValue().columns);
+        st.addBatch();
+      }
+      st.executeBatch();
+    }
+    return rows;
+  }
+
+  /** Updates rows whose changes set the same columns; returns those written (not late, and with a row). */
+  private List<Map.Entry<String, Change>> updateAll(Connection c, List<String> names, List<Map.Entry<String, Change>> rows)
+      throws SQLException {
+    int[] counts;
+    try (PreparedStatement st = c.prepareStatement(updateSql(itemTable, names))) {
+      for (Map.Entry<String, Change> e : rows) {
+        bindUpdate(st, names, e.getKey(), e.getValue().columns);
+        st.addBatch();
+      }
+      counts = st.executeBatch();
+    }
+    List<Map.Entry<String, Change>> written = new ArrayList<>();
+    for (int i = 0; i < rows.size(); i++) {
+      // SUCCESS_NO_INFO: the driver did not count; as with a count, the row moved forwards or stayed.
+      if (counts[i] > 0 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO) {
+        written.add(rows.get(i));
+      } else {
+        notWritten(c, rows.get(i).getKey(), rows.get(i).getValue());
+      }
+    }
+    return written;
   }
 
   /**
@@ -183,19 +258,27 @@ public final class IndexUpdates {
       updated = update(c, itemTable, id, change.columns);
     }
     if (updated == 0) {
-      Long rowSeqNr = seqNr(c, itemTable, id);
-      if (rowSeqNr != null) {
-        // The row has an event at least as new: this one came late (a replay, a slice that was
-        // behind); applied, it would move the row backwards.
-        LOG.debug("Index: row of item {} is at event {}; ignored events up to {}", id, rowSeqNr, change.seqNr);
-      } else {
-        // Events written before the index existed, or after its row was purged: nothing to update.
-        LOG.debug("No index row for item {}; skipping {}", id, change.columns.keySet());
-      }
+      notWritten(c, id, change);
       return;
     }
     if (change.parkedOn != null) {
       parked(c, itemTable, parkedTable, id, change.parkedOn, change.parkedAt);
+    }
+  }
+
+  /** Says why a change updated no row (at debug: both are expected). */
+  private void notWritten(Connection c, String id, Change change) throws SQLException {
+    if (!LOG.isDebugEnabled()) {
+      return;
+    }
+    Long rowSeqNr = seqNr(c, itemTable, id);
+    if (rowSeqNr != null) {
+      // The row has an event at least as new: this one came late (a replay, a slice that was
+      // behind); applied, it would move the row backwards.
+      LOG.debug("Index: row of item {} is at event {}; ignored events up to {}", id, rowSeqNr, change.seqNr);
+    } else {
+      // Events written before the index existed, or after its row was purged: nothing to update.
+      LOG.debug("No index row for item {}; skipping {}", id, change.columns.keySet());
     }
   }
 
@@ -241,30 +324,42 @@ public final class IndexUpdates {
 
   private static int update(Connection c, String table, String id, Map<String, Object> columns) throws SQLException {
     List<String> names = new ArrayList<>(columns.keySet());
-    // Only forwards: a row already at this event or a later one is left as it is.
-    String sql = "UPDATE " + table + " SET " + String.join(" = ?, ", names) + " = ? WHERE id = ?"
-        + " AND (seq_nr IS NULL OR seq_nr < ?)";
-    try (PreparedStatement st = c.prepareStatement(sql)) {
-      int i = 1;
-      for (String name : names) {
-        st.setObject(i++, storable(columns.get(name)));
-      }
-      st.setString(i++, id);
-      st.setLong(i, (Long) columns.get("seq_nr"));
+    try (PreparedStatement st = c.prepareStatement(updateSql(table, names))) {
+      bindUpdate(st, names, id, columns);
       return st.executeUpdate();
     }
   }
 
+  /** Only forwards: a row already at this event or a later one is left as it is. */
+  private static String updateSql(String table, List<String> names) {
+    return "UPDATE " + table + " SET " + String.join(" = ?, ", names) + " = ? WHERE id = ? AND (seq_nr IS NULL OR seq_nr < ?)";
+  }
+
+  private static void bindUpdate(PreparedStatement st, List<String> names, String id, Map<String, Object> columns) throws SQLException {
+    int i = 1;
+    for (String name : names) {
+      st.setObject(i++, storable(columns.get(name)));
+    }
+    st.setString(i++, id);
+    st.setLong(i, (Long) columns.get("seq_nr"));
+  }
+
   private static int insert(Connection c, String table, String id, Map<String, Object> columns) throws SQLException {
-    String sql = "INSERT INTO " + table + " (id, " + String.join(", ", ALL_COLUMNS) + ") VALUES (?"
-        + ", ?".repeat(ALL_COLUMNS.size()) + ")";
-    try (PreparedStatement st = c.prepareStatement(sql)) {
-      st.setString(1, id);
-      int i = 2;
-      for (String name : ALL_COLUMNS) {
-        st.setObject(i++, storable(columns.get(name)));
-      }
+    try (PreparedStatement st = c.prepareStatement(insertSql(table))) {
+      bindInsert(st, id, columns);
       return st.executeUpdate();
+    }
+  }
+
+  private static String insertSql(String table) {
+    return "INSERT INTO " + table + " (id, " + String.join(", ", ALL_COLUMNS) + ") VALUES (?" + ", ?".repeat(ALL_COLUMNS.size()) + ")";
+  }
+
+  private static void bindInsert(PreparedStatement st, String id, Map<String, Object> columns) throws SQLException {
+    st.setString(1, id);
+    int i = 2;
+    for (String name : ALL_COLUMNS) {
+      st.setObject(i++, storable(columns.get(name)));
     }
   }
 
