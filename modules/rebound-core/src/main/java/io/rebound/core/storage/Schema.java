@@ -8,6 +8,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Creates the journal and snapshot tables on start, from the DDL that pekko-persistence-jdbc ships
@@ -93,12 +95,28 @@ public final class Schema {
   private static void tune(Connection c, Dialect dialect) throws SQLException {
     try (Statement st = c.createStatement()) {
       st.execute("CREATE INDEX IF NOT EXISTS \"event_tag_tag_idx\" ON \"event_tag\" (\"tag\", \"event_id\")");
-      // Unquoted as in the shipped DDL, so it folds case as the constraint's name did when created.
-      st.execute("ALTER TABLE \"event_tag\" DROP CONSTRAINT IF EXISTS fk_event_journal");
+      // Only when there: on PostgreSQL even a DROP ... IF EXISTS locks the table, and every node
+      // start would then hold up the cluster's writes behind any long transaction.
+      for (String constraint : foreignKeysOfTags(c, dialect)) {
+        st.execute("ALTER TABLE \"event_tag\" DROP CONSTRAINT " + JournalSql.q(constraint));
+      }
       if (dialect == Dialect.H2 && hasUniqueConstraintOnOrdering(c)) {
         st.execute("DROP INDEX IF EXISTS \"event_journal_ordering_idx\"");
       }
     }
+  }
+
+  private static List<String> foreignKeysOfTags(Connection c, Dialect dialect) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT CONSTRAINT_NAME FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS"
+            + " WHERE TABLE_NAME = 'event_tag' AND CONSTRAINT_TYPE = 'FOREIGN KEY'"
+            + (dialect == Dialect.POSTGRES ? " AND TABLE_SCHEMA = current_schema()" : ""))) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
   }
 
   /** The column's own UNIQUE constraint, which keeps ordering unique once the extra index is gone. */
