@@ -1,15 +1,22 @@
 package io.rebound.core.item;
 
 import com.typesafe.config.Config;
+import io.rebound.api.ErrorKind;
 import io.rebound.core.config.ReboundConfigException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
 
 /**
  * Warms a starting node's item path without writing anything: asks item entities about ids no
@@ -39,18 +46,17 @@ public final class WarmUp {
    * serializer (nothing is stored): its first use builds its encoders and decoders.
    */
   static void serializeEvents(ActorSystem<?> system) {
-    org.apache.pekko.serialization.Serialization serialization =
-        org.apache.pekko.serialization.SerializationExtension.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system));
-    java.time.Instant at = java.time.Instant.EPOCH;
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(system));
+    Instant at = Instant.EPOCH;
     List<ItemEntity.Event> events = List.of(
         new ItemEntity.Enqueued("warm-up", "warm-up", null, "{}", 0, at, null, null),
         new ItemEntity.AttemptStarted(1, 1, at),
-        new ItemEntity.AttemptFailed(1, 1, io.rebound.api.ErrorKind.TRANSIENT, "warm-up", null, at, at),
+        new ItemEntity.AttemptFailed(1, 1, ErrorKind.TRANSIENT, "warm-up", null, at, at),
         new ItemEntity.Succeeded(2, 2, at));
     for (ItemEntity.Event e : events) {
-      org.apache.pekko.serialization.Serializer s = serialization.findSerializerFor(e);
+      Serializer s = serialization.findSerializerFor(e);
       byte[] bytes = s.toBinary(e);
-      String manifest = org.apache.pekko.serialization.Serializers.manifestFor(s, e);
+      String manifest = Serializers.manifestFor(s, e);
       serialization.deserialize(bytes, s.identifier(), manifest).get();
     }
   }
