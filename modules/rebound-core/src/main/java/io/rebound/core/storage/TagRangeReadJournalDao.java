@@ -5,8 +5,11 @@ import static io.rebound.core.storage.JournalSql.q;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.persistence.PersistentRepr;
 import org.apache.pekko.persistence.jdbc.PekkoSerialization;
@@ -38,6 +41,8 @@ public final class TagRangeReadJournalDao extends DefaultReadJournalDao {
   private final String byTag;
   private final String lastId;
   private final Serialization serialization;
+  /** See {@link #journalSequence}. */
+  private volatile CompletableFuture<Long> settled;
 
   public TagRangeReadJournalDao(JdbcBackend.JdbcDatabaseDef db, JdbcProfile profile, ReadJournalConfig config,
       Serialization serialization, ExecutionContext ec, Materializer mat) {
@@ -50,6 +55,61 @@ public final class TagRangeReadJournalDao extends DefaultReadJournalDao {
     this.byTag = "SELECT j." + q(sql.c.ordering()) + ", " + sql.rowColumns("j") + " FROM " + sql.journal + " j WHERE j."
         + q(sql.c.ordering()) + " IN (" + ids + ") AND j." + q(sql.c.deleted()) + " = FALSE ORDER BY j." + q(sql.c.ordering());
     this.lastId = "SELECT MAX(x." + sql.tagEventId + ") FROM (" + ids + ") x";
+  }
+
+  /**
+   * The orderings the read journal's sequence actor checks for gaps, from the highest offset any
+   * projection has committed on as if none were missing. The actor starts from 0 in every new
+   * read journal, takes every ordering it does not find for a write still in flight, and waits
+   * {@code max-tries} x {@code query-delay} (10 s) before it gives up on them: on a journal whose
+   * old events the retention purged, every start held the index back that long. An offset a
+   * projection committed was below the highest ordering its own sequence actor had found complete
+   * (or given up on): every ordering up to it was settled then, for good, whichever node reads now.
+   */
+  @Override
+  public Source<Object, NotUsed> journalSequence(long offset, long limit) {
+    return org.apache.pekko.stream.javadsl.Source.completionStage(settled())
+        .flatMapConcat(settled -> offset < settled
+            ? org.apache.pekko.stream.javadsl.Source.from(range(offset + 1, Math.min(settled, offset + limit)))
+            : super.journalSequence(offset, limit).asJava())
+        .asScala();
+  }
+
+  private static List<Object> range(long from, long to) {
+    List<Object> ids = new ArrayList<>((int) (to - from + 1));
+    for (long id = from; id <= to; id++) {
+      ids.add(id);
+    }
+    return ids;
+  }
+
+  /** Read once per read journal; 0 (nothing assumed) without an offset or when it cannot be read. */
+  private CompletionStage<Long> settled() {
+    CompletableFuture<Long> s = settled;
+    if (s == null) {
+      s = FutureConverters.asJava(JournalSql.run(db(), ctx -> highestCommittedOffset(ctx.connection()))).toCompletableFuture()
+          .exceptionally(e -> 0L);
+      settled = s;
+    }
+    return s;
+  }
+
+  private long highestCommittedOffset(java.sql.Connection conn) {
+    Config projections = mat().system().settings().config().getConfig("pekko.projection.jdbc.offset-store");
+    String schema = projections.getString("schema");
+    String table = (schema.isEmpty() ? "" : schema + ".") + projections.getString("table");
+    long highest = 0;
+    // Sequence offsets ("SEQ") are this read journal's orderings; a projection's other offsets are not.
+    try (PreparedStatement ps = conn.prepareStatement("SELECT current_offset FROM " + table + " WHERE manifest = 'SEQ'");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        highest = Math.max(highest, Long.parseLong(rs.getString(1)));
+      }
+    } catch (SQLException | NumberFormatException e) {
+      // No offset table yet (a first start), or an offset that is not an ordering: assume nothing.
+      return 0;
+    }
+    return highest;
   }
 
   @Override
