@@ -211,7 +211,7 @@ final class NodeAssembly {
     }
     // Before the waker brings any item back to work: the warm-up lengthens the start, not the
     // window between the waker's first wake and a caller's first command (a pause, say).
-    warmUp(system, WarmUp.lookups(system.settings().config()), settings.askTimeout());
+    warmUp(system, WarmUp.lookupsAtStart(system.settings().config()), settings.askTimeout());
     // Items that left memory come back through the waker when the index shows them due.
     Waker.init(system, indexDb, settings.queues().keySet(), wake, clock);
     // Retention: purges terminal items past their queue's retention (not started when disabled).

@@ -51,6 +51,14 @@ class WarmUpTest {
   }
 
   @Test
+  void aNodeThatJoinsAClusterSkipsTheWarmUpSoThatItAllocatesNoShardsBeforeTheOthersJoin() {
+    Config clustered = ConfigFactory.parseString("pekko.cluster.seed-nodes = [\"pekko://rebound@127.0.0.1:25520\"]")
+        .withFallback(ConfigFactory.load());
+    assertEquals(0, WarmUp.lookupsAtStart(clustered));
+    assertEquals(200, WarmUp.lookupsAtStart(ConfigFactory.load()), "a node of its own warms up");
+  }
+
+  @Test
   void aNegativeNumberOfLookUpsIsRefusedNamingTheKey() {
     Config config = ConfigFactory.parseString("rebound.warm-up-lookups = -1").withFallback(ConfigFactory.load());
     ReboundConfigException wrong = assertThrows(ReboundConfigException.class, () -> WarmUp.lookups(config));

@@ -42,6 +42,18 @@ public final class WarmUp {
   }
 
   /**
+   * The look-ups a starting node makes: {@link #lookups}, but none on a node that joins a cluster
+   * (pekko.cluster.seed-nodes set). There the first members up would be given every shard the
+   * look-ups touch before the others join, and the rebalance that follows, while the cluster takes
+   * its first items, drops messages buffered for the shards it hands off (LimitsIT lost a batch
+   * enqueue to it).
+   */
+  public static int lookupsAtStart(Config root) {
+    int n = lookups(root);
+    return root.getStringList("pekko.cluster.seed-nodes").isEmpty() ? n : 0;
+  }
+
+  /**
    * Writes and reads back one of each event of an item's usual life through the journal's
    * serializer (nothing is stored): its first use builds its encoders and decoders.
    */
