@@ -2,10 +2,10 @@ package io.rebound.core.storage;
 
 import static io.rebound.core.storage.JournalSql.q;
 
+import com.typesafe.config.Config;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -70,6 +70,9 @@ class QueueLimiterTest {
     // A node that held group a's slot before the limiter moved reports it within the settle time.
     limiter.tell(new QueueLimiter.Report(holding.ref(), 0, 0, Map.of(), Map.of("a", 1)));
     limiter.tell(new QueueLimiter.Report(asking.ref(), 0, 0, Map.of("a", new LimitBook.Want(1, 5)), Map.of()));
+    // Manual time fires only the timers already set: let the new limiter start and set its settle
+    // time first (without this wait the settle time could be set after the clock moved, and never end).
+    asking.expectNoMessage(Duration.ofMillis(300));
     pass(Duration.ofSeconds(1));
     asking.expectNoMessage(Duration.ofMillis(200));
     limiter.tell(new QueueLimiter.Report(holding.ref(), 0, 0, Map.of(), Map.of()));
