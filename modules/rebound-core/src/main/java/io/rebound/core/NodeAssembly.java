@@ -193,9 +193,11 @@ final class NodeAssembly {
     Duration sampleEvery = indexSettings.alerts().depthSampleInterval();
     system.scheduler().scheduleWithFixedDelay(sampleEvery, sampleEvery, () -> alerts.sample(metrics.latest().queues().entrySet().stream()
         .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().depth()))), system.executionContext());
-    ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
+    ActorRef<org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<ItemEntity.Command>> items = ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
         indexSettings.tagSlices(), wake.horizon(), system.settings().config().getBoolean("rebound.first-attempt-in-enqueue"),
         ReboundSettings.queueDefaults(system.settings().config()), ToolParkings.of(system)));
+    // Commands a region dropped as a shard's handoff began (a node joining or leaving) go out again.
+    system.systemActorOf(io.rebound.core.item.HandoffRedelivery.create(items), "rebound-handoff-redelivery", Props.empty());
 
     // Graceful shutdown: stop granting permits and let running attempts finish (bounded by the
     // phase timeout, rebound.shutdown-timeout); sharding then hands its entities off.

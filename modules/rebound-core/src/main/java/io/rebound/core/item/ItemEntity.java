@@ -27,6 +27,7 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -322,8 +323,9 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
   // ---- wiring -----------------------------------------------------------------------------
 
   /** Starts sharding for items on this node. */
-  public static void init(ActorSystem<?> system, ItemRuntime runtime) {
-    ClusterSharding.get(system)
+  /** Starts the items' sharding at this node; returns its region. */
+  public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, ItemRuntime runtime) {
+    return ClusterSharding.get(system)
         .init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), Optional.of(ctx.getShard()), runtime))
             .withStopMessage(new Stop()));
   }
