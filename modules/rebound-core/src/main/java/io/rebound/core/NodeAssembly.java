@@ -108,7 +108,8 @@ final class NodeAssembly {
     Cluster cluster = Cluster.get(system);
     CompletableFuture<Done> up = new CompletableFuture<>();
     org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(Done.getInstance()));
-    if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+    boolean joinsACluster = !system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty();
+    if (!joinsACluster) {
       // No seed nodes: this node is a cluster of its own.
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
@@ -213,7 +214,7 @@ final class NodeAssembly {
     }
     // Before the waker brings any item back to work: the warm-up lengthens the start, not the
     // window between the waker's first wake and a caller's first command (a pause, say).
-    warmUp(system, WarmUp.lookupsAtStart(system.settings().config()), settings.askTimeout());
+    warmUp(system, WarmUp.lookupsAtStart(system.settings().config(), joinsACluster), settings.askTimeout());
     // Items that left memory come back through the waker when the index shows them due.
     Waker.init(system, indexDb, settings.queues().keySet(), wake, clock);
     // Retention: purges terminal items past their queue's retention (not started when disabled).
