@@ -24,6 +24,7 @@ import io.rebound.core.index.ItemIndex;
 import io.rebound.core.index.QuietProjectionStops;
 import io.rebound.core.index.Retention;
 import io.rebound.core.index.RetentionRun;
+import io.rebound.core.item.HandoffRedelivery;
 import io.rebound.core.item.History;
 import io.rebound.core.item.HistoryEntry;
 import io.rebound.core.item.ItemEntity;
@@ -79,6 +80,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
@@ -194,11 +196,12 @@ final class NodeAssembly {
     Duration sampleEvery = indexSettings.alerts().depthSampleInterval();
     system.scheduler().scheduleWithFixedDelay(sampleEvery, sampleEvery, () -> alerts.sample(metrics.latest().queues().entrySet().stream()
         .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().depth()))), system.executionContext());
-    ActorRef<org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<ItemEntity.Command>> items = ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers, dispatcher, handlerExecutor, clock, health, tools,
-        indexSettings.tagSlices(), wake.horizon(), system.settings().config().getBoolean("rebound.first-attempt-in-enqueue"),
+    ActorRef<ShardingEnvelope<ItemEntity.Command>> items = ItemEntity.init(system, new ItemRuntime(settings.queues(), handlers,
+        dispatcher, handlerExecutor, clock, health, tools, indexSettings.tagSlices(), wake.horizon(),
+        system.settings().config().getBoolean("rebound.first-attempt-in-enqueue"),
         ReboundSettings.queueDefaults(system.settings().config()), ToolParkings.of(system)));
     // Commands a region dropped as a shard's handoff began (a node joining or leaving) go out again.
-    system.systemActorOf(io.rebound.core.item.HandoffRedelivery.create(items), "rebound-handoff-redelivery", Props.empty());
+    system.systemActorOf(HandoffRedelivery.create(items), "rebound-handoff-redelivery", Props.empty());
 
     // Graceful shutdown: stop granting permits and let running attempts finish (bounded by the
     // phase timeout, rebound.shutdown-timeout); sharding then hands its entities off.

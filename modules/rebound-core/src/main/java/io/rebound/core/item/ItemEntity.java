@@ -322,8 +322,7 @@ public final class ItemEntity extends EventSourcedBehaviorWithEnforcedReplies<It
 
   // ---- wiring -----------------------------------------------------------------------------
 
-  /** Starts sharding for items on this node. */
-  /** Starts the items' sharding at this node; returns its region. */
+  /** Starts sharding for items on this node; returns its region. */
   public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, ItemRuntime runtime) {
     return ClusterSharding.get(system)
         .init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), Optional.of(ctx.getShard()), runtime))
