@@ -94,7 +94,9 @@ final class DueItems {
 
   /**
    * Gives rows without a {@code wake_after} (written by an older version's projection during a
-   * rolling upgrade) their due time, so that the scan finds them; one index lookup per priority.
+   * rolling upgrade) their due time, so that the scan finds them. One range of the wake index per
+   * priority, but that range holds every row without a {@code wake_after}, RUNNING and terminal
+   * ones included: a sweep reads every such row of the queue (see BENCHMARKS, sixth round).
    */
   static int backfill(Connection c, String queue) throws SQLException {
     int rows = 0;
