@@ -72,11 +72,11 @@ public final class RetentionPurge {
   private static final String NEWER_EVENTS =
       "SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"sequence_number\" > ?";
   /** The shipped schema cascaded these from event_journal; the node drops that key (Schema), so the purge deletes them itself, first. */
-  private static final String DELETE_TAGS =
+  static final String DELETE_TAGS =
       "DELETE FROM \"event_tag\" WHERE \"event_id\" IN"
           + " (SELECT \"ordering\" FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"sequence_number\" <= ?)";
   /** Bounded by the sequence number checked: an event written since is never deleted with the rest. */
-  private static final String DELETE_EVENTS =
+  static final String DELETE_EVENTS =
       "DELETE FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"sequence_number\" <= ?";
   private static final String DELETE_SNAPSHOTS =
       "DELETE FROM \"snapshot\" WHERE \"persistence_id\" = ? AND \"sequence_number\" <= ?";

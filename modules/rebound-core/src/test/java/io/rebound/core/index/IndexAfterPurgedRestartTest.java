@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,15 +53,16 @@ class IndexAfterPurgedRestartTest {
       TestNodes.awaitTerminal(node, ids, Duration.ofSeconds(60));
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> succeededInIndex(node) == ids.size());
     }
-    // As the retention purge leaves it: the first items' events and tags gone, their orderings missing.
-    try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement st = c.createStatement()) {
+    // With the retention purge's own statements: the first items' events and tags gone, their orderings missing.
+    try (Connection c = DriverManager.getConnection(url, "sa", "")) {
       for (String id : ids.subList(0, 10)) {
-        try (PreparedStatement tags = c.prepareStatement("DELETE FROM \"event_tag\" WHERE \"event_id\" IN"
-                + " (SELECT \"ordering\" FROM \"event_journal\" WHERE \"persistence_id\" = ?)");
-            PreparedStatement events = c.prepareStatement("DELETE FROM \"event_journal\" WHERE \"persistence_id\" = ?")) {
-          tags.setString(1, "Item|" + id);
+        try (PreparedStatement tags = c.prepareStatement(RetentionPurge.DELETE_TAGS);
+            PreparedStatement events = c.prepareStatement(RetentionPurge.DELETE_EVENTS)) {
+          for (PreparedStatement ps : List.of(tags, events)) {
+            ps.setString(1, "Item|" + id);
+            ps.setLong(2, Long.MAX_VALUE);
+          }
           tags.executeUpdate();
-          events.setString(1, "Item|" + id);
           assertTrue(events.executeUpdate() > 0, "the test purges " + id);
         }
       }
