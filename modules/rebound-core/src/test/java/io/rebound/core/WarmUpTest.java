@@ -11,12 +11,19 @@ import io.rebound.core.config.ReboundConfigException;
 import io.rebound.core.enqueue.EnqueueRequest;
 import io.rebound.core.item.ItemStatus;
 import io.rebound.core.item.WarmUp;
+import io.rebound.core.item.ItemEntity;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,10 +57,29 @@ class WarmUpTest {
     }
   }
 
+  /** The item shards this node's region holds. */
+  private static int itemShards(Rebound node) {
+    ShardRegion.CurrentShardRegionState state = await(AskPattern.<ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
+        ClusterSharding.get(node.system()).shardState(), r -> new GetShardRegionState(ItemEntity.ENTITY_TYPE_KEY, r),
+        Duration.ofSeconds(5), node.system().scheduler()));
+    return state.getShards().size();
+  }
+
   @Test
-  void aNodeThatJoinsAClusterSkipsTheWarmUpSoThatItAllocatesNoShardsBeforeTheOthersJoin() {
-    assertEquals(0, WarmUp.lookupsAtStart(ConfigFactory.load(), true));
-    assertEquals(200, WarmUp.lookupsAtStart(ConfigFactory.load(), false), "a node of its own warms up");
+  void aNodeThatJoinsAClusterThroughSeedNodesSkipsTheWarmUpSoThatItAllocatesNoShardsBeforeTheOthersJoin() throws Exception {
+    try (Rebound alone = Rebound.start(TestNodes.config(dir.resolve("alone"), QUEUES + "rebound.warm-up-lookups = 50"))) {
+      assertTrue(itemShards(alone) > 0, "a node of its own warms up: its look-ups allocated item shards");
+    }
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    String joining = QUEUES + "rebound.warm-up-lookups = 50\n"
+        + "pekko.remote.artery.canonical.port = " + port + "\n"
+        + "pekko.cluster.seed-nodes = [\"pekko://rebound@127.0.0.1:" + port + "\"]\n";
+    try (Rebound node = Rebound.start(TestNodes.config(dir.resolve("joining"), joining))) {
+      assertEquals(0, itemShards(node), "no look-ups, so no item shard yet");
+    }
   }
 
   @Test
