@@ -17,6 +17,7 @@ import io.rebound.core.limit.QueueLimiter;
 import io.rebound.core.handler.Handlers;
 import io.rebound.core.index.Alerts;
 import io.rebound.core.storage.IndexDatabase;
+import io.rebound.core.storage.JournalTagPlacement;
 import io.rebound.core.index.IndexLag;
 import io.rebound.core.index.IndexProjection;
 import io.rebound.core.index.IndexSettings;
@@ -108,6 +109,8 @@ final class NodeAssembly {
   static Rebound assemble(ActorSystem<Void> system, ReboundSettings settings, IndexSettings indexSettings, WakeSettings wake,
       ScheduleSettings scheduleSettings, OutboxSettings outbox, Map<String, JobHandler> handlers, Database database, Clock clock) {
     Cluster cluster = Cluster.get(system);
+    // Before any item writes: whether the journal may tag events in their rows depends on the members.
+    system.systemActorOf(JournalTagPlacement.watcher(), "rebound-journal-tag-placement", Props.empty());
     CompletableFuture<Done> up = new CompletableFuture<>();
     org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(Done.getInstance()));
     boolean joinsACluster = !system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty();

@@ -22,6 +22,7 @@ import io.rebound.core.limit.QueueLimiter;
 import io.rebound.core.handler.Handlers;
 import io.rebound.core.index.Alerts;
 import io.rebound.core.storage.IndexDatabase;
+import io.rebound.core.storage.JournalTagPlacement;
 import io.rebound.core.index.IndexLag;
 import io.rebound.core.index.IndexProjection;
 import io.rebound.core.index.IndexSettings;
@@ -188,7 +189,7 @@ public final class Rebound implements AutoCloseable {
     Config encryption = Encryption.pekkoConfig(resolved);
     QuietProjectionStops.install();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME,
-        database.pekkoConfig().withFallback(encryption).withFallback(resolved));
+        database.pekkoConfig().withFallback(encryption).withFallback(JournalTagPlacement.withRole(resolved)).withFallback(resolved));
     try {
       return NodeAssembly.assemble(system, settings, indexSettings, wake, schedules, outbox, resolvedHandlers, database, clock);
     } catch (RuntimeException e) {

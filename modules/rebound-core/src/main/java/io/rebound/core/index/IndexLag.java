@@ -60,10 +60,14 @@ public final class IndexLag {
   /** The write time (epoch millis) of the slice's first event after the offset, or null. */
   private static Long oldestUnprojected(Connection c, String tag, long offset) throws SQLException {
     try (PreparedStatement st = c.prepareStatement(
-        "SELECT j.\"write_timestamp\" FROM \"event_journal\" j WHERE j.\"ordering\" ="
-            + " (SELECT MIN(t.\"event_id\") FROM \"event_tag\" t WHERE t.\"tag\" = ? AND t.\"event_id\" > ?)")) {
+        // A slice's events carry their tag in the journal row or, from older writers, in a tag row.
+        "SELECT j.\"write_timestamp\" FROM \"event_journal\" j WHERE j.\"ordering\" = (SELECT MIN(u.e) FROM"
+            + " (SELECT MIN(\"ordering\") e FROM \"event_journal\" WHERE \"rebound_tag\" = ? AND \"ordering\" > ?"
+            + " UNION ALL SELECT MIN(t.\"event_id\") e FROM \"event_tag\" t WHERE t.\"tag\" = ? AND t.\"event_id\" > ?) u)")) {
       st.setString(1, tag);
       st.setLong(2, offset);
+      st.setString(3, tag);
+      st.setLong(4, offset);
       try (ResultSet rs = st.executeQuery()) {
         return rs.next() ? rs.getLong(1) : null;
       }

@@ -36,14 +36,16 @@ import slick.jdbc.JdbcBackend;
 import slick.jdbc.JdbcProfile;
 
 /**
- * The journal's DAO (pekko-persistence-jdbc's {@code jdbc-journal.dao} extension point) with two
- * statements per write instead of one per event: the plugin's own DAO inserts every event of a
- * write holding a tagged event on its own, to read back its generated {@code ordering}, and every
- * item event is tagged. Here the events go in one JDBC batch, which returns each event's generated
- * {@code ordering}, and their tags in a second one, in the same transaction as before: a
- * write is still all or nothing, and acknowledged only once committed. The highest sequence
- * number, read once per item start, is a plain {@code MAX} the database answers from the key,
- * and a recovery's events are one plain query.
+ * The journal's DAO (pekko-persistence-jdbc's {@code jdbc-journal.dao} extension point) with one
+ * statement per write instead of one per event: the plugin's own DAO inserts every event of a
+ * write holding a tagged event on its own, to read back its generated {@code ordering} for the tag
+ * table, and every item event is tagged. Here the events go in one JDBC batch, and an event with
+ * one tag (every item event: its slice) carries it in the journal's own {@code rebound_tag} column
+ * ({@link Schema}), so no tag row is written for it, once every cluster member reads it there
+ * ({@link JournalTagPlacement}). Other tags are written as tag rows, in a second batch that uses
+ * the orderings the first returned; the read side reads both ({@link TagRangeReadJournalDao}). A write is still all or nothing, and acknowledged only
+ * once committed. The highest sequence number, read once per item start, is a plain {@code MAX}
+ * the database answers from the key, and a recovery's events are one plain query.
  */
 public final class BatchJournalDao extends DefaultJournalDao {
 
@@ -54,12 +56,14 @@ public final class BatchJournalDao extends DefaultJournalDao {
   private final String highest;
   private final String replay;
   private final Serialization serialization;
+  private final JournalTagPlacement placement;
 
   public BatchJournalDao(JdbcBackend.JdbcDatabaseDef db, JdbcProfile profile, JournalConfig journalConfig,
       Serialization serialization, ExecutionContext ec, Materializer mat) {
     super(db, profile, journalConfig, serialization, ec, mat);
     JournalSql sql = new JournalSql(journalConfig.eventJournalTableConfiguration(), journalConfig.eventTagTableConfiguration());
-    this.insertEvent = "INSERT INTO " + sql.journal + " (" + sql.rowColumns("") + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    this.insertEvent = "INSERT INTO " + sql.journal + " (" + sql.rowColumns("") + ", " + JournalSql.TAG_COLUMN
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     this.insertTag = "INSERT INTO " + sql.tags + " (" + sql.tagEventId + ", " + sql.tagName + ") VALUES (?, ?)";
     this.keyColumns = new String[] {sql.c.ordering(), sql.c.persistenceId(), sql.c.sequenceNumber()};
     this.highest = "SELECT MAX(" + q(sql.c.sequenceNumber()) + ") FROM " + sql.journal + " WHERE " + q(sql.c.persistenceId()) + " = ?";
@@ -67,6 +71,7 @@ public final class BatchJournalDao extends DefaultJournalDao {
         + q(sql.c.persistenceId()) + " = ? AND " + q(sql.c.deleted()) + " = FALSE AND " + q(sql.c.sequenceNumber()) + " >= ? AND "
         + q(sql.c.sequenceNumber()) + " <= ? ORDER BY " + q(sql.c.sequenceNumber()) + " LIMIT ?";
     this.serialization = serialization;
+    this.placement = JournalTagPlacement.get(mat.system());
   }
 
   /**
@@ -172,9 +177,11 @@ public final class BatchJournalDao extends DefaultJournalDao {
     }
     try {
       conn.setAutoCommit(false);
-      boolean tagged = rows.stream().anyMatch(t -> !t._2().isEmpty());
+      // Tag rows only for tags not in the event's row; their events' orderings are read back for them.
+      boolean inRow = placement.inRow();
+      boolean tagRows = rows.stream().anyMatch(t -> t._2().size() > (inRow ? 1 : 0));
       Map<String, Long> orderings = Map.of();
-      try (PreparedStatement ps = tagged ? conn.prepareStatement(insertEvent, keyColumns) : conn.prepareStatement(insertEvent)) {
+      try (PreparedStatement ps = tagRows ? conn.prepareStatement(insertEvent, keyColumns) : conn.prepareStatement(insertEvent)) {
         for (Tuple2<JournalPekkoSerializationRow, Set<String>> t : rows) {
           JournalPekkoSerializationRow r = t._1();
           ps.setBoolean(1, r.deleted());
@@ -189,16 +196,20 @@ public final class BatchJournalDao extends DefaultJournalDao {
           setOptionalBytes(ps, 10, r.metaPayload());
           setOptionalInt(ps, 11, r.metaSerId());
           setOptionalString(ps, 12, r.metaSerManifest());
+          ps.setString(13, inRow && t._2().size() == 1 ? t._2().head() : null);
           ps.addBatch();
         }
         ps.executeBatch();
-        if (tagged) {
+        if (tagRows) {
           orderings = generatedOrderings(ps, rows.size());
         }
       }
-      if (tagged) {
+      if (tagRows) {
         try (PreparedStatement ps = conn.prepareStatement(insertTag)) {
           for (Tuple2<JournalPekkoSerializationRow, Set<String>> t : rows) {
+            if (inRow && t._2().size() == 1) {
+              continue;
+            }
             for (String tag : CollectionConverters.asJava(t._2())) {
               Long ordering = orderings.get(eventKey(t._1().persistenceId(), t._1().sequenceNumber()));
               if (ordering == null) {

@@ -14,6 +14,11 @@ import slick.jdbc.SimpleJdbcAction;
 
 /** Names of the journal's tables and columns as the plugin is configured, quoted as its own queries quote them. */
 final class JournalSql {
+  /**
+   * Rebound's column on the plugin's journal table: the tag of an event with exactly one (every
+   * item event's slice), so that it needs no row in the tag table. Added by {@link Schema}.
+   */
+  static final String TAG_COLUMN = "\"rebound_tag\"";
   final String journal;
   final String tags;
   final EventJournalTableColumnNames c;

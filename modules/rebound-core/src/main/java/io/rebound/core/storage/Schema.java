@@ -82,6 +82,10 @@ public final class Schema {
    * What the shipped DDL gets wrong for Rebound's use, put right on every start (each step is a
    * no-op once done):
    * <ul>
+   *   <li>the journal's {@code rebound_tag} column and its index {@code (rebound_tag, ordering)}:
+   *       an event with one tag (every item event) carries it in its own row instead of a row of
+   *       the tag table ({@link BatchJournalDao}), one index entry where a tag row cost three
+   *       (adding them to a journal written by an older version rewrites it once, at that start);
    *   <li>the index the read side's events-by-tag query needs ({@link TagRangeReadJournalDao}):
    *       the shipped DDL indexes tags only by event, so a query by tag would read the whole table
    *       (building it blocks writes to the tag table once);
@@ -100,9 +104,16 @@ public final class Schema {
       for (String constraint : foreignKeysOfTags(c, dialect)) {
         st.execute("ALTER TABLE \"event_tag\" DROP CONSTRAINT " + JournalSql.q(constraint));
       }
+      // Before the column: H2 rebuilds the table to add it, and would then tie the column's UNIQUE
+      // constraint to the duplicate index, which could no longer be dropped.
       if (dialect == Dialect.H2 && hasUniqueConstraintOnOrdering(c)) {
         st.execute("DROP INDEX IF EXISTS \"event_journal_ordering_idx\"");
       }
+      // Checked first: on PostgreSQL even ADD COLUMN IF NOT EXISTS takes the table's exclusive lock.
+      if (!columnExists(c, dialect, "event_journal", "rebound_tag")) {
+        st.execute("ALTER TABLE \"event_journal\" ADD COLUMN " + JournalSql.TAG_COLUMN + " VARCHAR(256)");
+      }
+      st.execute("CREATE INDEX IF NOT EXISTS \"event_journal_tag_idx\" ON \"event_journal\" (" + JournalSql.TAG_COLUMN + ", \"ordering\")");
     }
   }
 
@@ -117,6 +128,14 @@ public final class Schema {
       }
     }
     return out;
+  }
+
+  private static boolean columnExists(Connection c, Dialect dialect, String table, String column) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = '" + table
+            + "' AND COLUMN_NAME = '" + column + "'" + (dialect == Dialect.POSTGRES ? " AND TABLE_SCHEMA = current_schema()" : ""))) {
+      return rs.next() && rs.getLong(1) > 0;
+    }
   }
 
   /** The column's own UNIQUE constraint, which keeps ordering unique once the extra index is gone. */

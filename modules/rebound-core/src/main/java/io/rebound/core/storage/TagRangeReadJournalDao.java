@@ -33,8 +33,10 @@ import slick.jdbc.JdbcProfile;
  * with an events-by-tag query that reads only the slice's new events. The plugin's own query puts
  * the offset range on the journal's ordering and the tag on the tag table, and H2 answers it by
  * scanning the whole tag table for every poll of every slice: a read side that slows down with
- * every event ever written. Here the range and the tag are both on the tag table, whose index
- * {@code (tag, event_id)} ({@link Schema}) answers them directly.
+ * every event ever written. Here the range and the tag are read together from one index: the
+ * journal's {@code (rebound_tag, ordering)} for events that carry their tag in the journal row
+ * ({@link BatchJournalDao}), and the tag table's {@code (tag, event_id)} ({@link Schema}) for tag
+ * rows, merged in ordering.
  */
 public final class TagRangeReadJournalDao extends DefaultReadJournalDao {
 
@@ -49,16 +51,21 @@ public final class TagRangeReadJournalDao extends DefaultReadJournalDao {
     super(db, profile, config, serialization, ec, mat);
     this.serialization = serialization;
     JournalSql sql = new JournalSql(config.eventJournalTableConfiguration(), config.eventTagTableConfiguration());
-    String ids = "SELECT t." + sql.tagEventId + " FROM " + sql.tags + " t WHERE t." + sql.tagName + " = ? AND t." + sql.tagEventId
-        + " > ? AND t." + sql.tagEventId + " <= ? ORDER BY t." + sql.tagEventId + " LIMIT ?";
-    // The slice's orderings as a derived table joined to the journal: both databases read the tag
-    // index once, then look each event up by its ordering. (As "ordering IN (subquery)", H2 ran the
+    // The slice's orderings from both places a tag can be: the journal's own tag column (every
+    // event with one tag, as BatchJournalDao writes it) and the tag table (events with several
+    // tags, and those of older writers). Each part reads its own index range, in order, limited.
+    String o = q(sql.c.ordering());
+    String ids = "SELECT u.eid FROM ((SELECT " + o + " AS eid FROM " + sql.journal + " WHERE " + JournalSql.TAG_COLUMN + " = ? AND " + o
+        + " > ? AND " + o + " <= ? ORDER BY " + o + " LIMIT ?) UNION ALL (SELECT t." + sql.tagEventId + " AS eid FROM " + sql.tags
+        + " t WHERE t." + sql.tagName + " = ? AND t." + sql.tagEventId + " > ? AND t." + sql.tagEventId + " <= ? ORDER BY t."
+        + sql.tagEventId + " LIMIT ?)) u ORDER BY u.eid LIMIT ?";
+    // The slice's orderings as a derived table joined to the journal: both databases read the
+    // indexes once, then look each event up by its ordering. (As "ordering IN (subquery)", H2 ran the
     // subquery again for every row it returned whenever the journal had changed since the last run,
     // which under load is always: a poll of n events read n times n tag rows.)
-    this.byTag = "SELECT j." + q(sql.c.ordering()) + ", " + sql.rowColumns("j") + " FROM (" + ids + ") x JOIN " + sql.journal
-        + " j ON j." + q(sql.c.ordering()) + " = x." + sql.tagEventId + " WHERE j." + q(sql.c.deleted()) + " = FALSE ORDER BY j."
-        + q(sql.c.ordering());
-    this.lastId = "SELECT MAX(x." + sql.tagEventId + ") FROM (" + ids + ") x";
+    this.byTag = "SELECT j." + o + ", " + sql.rowColumns("j") + " FROM (" + ids + ") x JOIN " + sql.journal
+        + " j ON j." + o + " = x.eid WHERE j." + q(sql.c.deleted()) + " = FALSE ORDER BY j." + o;
+    this.lastId = "SELECT MAX(x.eid) FROM (" + ids + ") x";
   }
 
   /**
@@ -159,10 +166,13 @@ public final class TagRangeReadJournalDao extends DefaultReadJournalDao {
   }
 
   private static void bind(PreparedStatement ps, String tag, long from, long maxOffset, long limit) throws SQLException {
-    ps.setString(1, tag);
-    ps.setLong(2, from);
-    ps.setLong(3, maxOffset);
-    ps.setLong(4, limit);
+    for (int part = 0; part < 2; part++) {
+      ps.setString(4 * part + 1, tag);
+      ps.setLong(4 * part + 2, from);
+      ps.setLong(4 * part + 3, maxOffset);
+      ps.setLong(4 * part + 4, limit);
+    }
+    ps.setLong(9, limit);
   }
 
 

@@ -24,7 +24,8 @@ class IndexLagTest {
   void tables() throws Exception {
     keep = DriverManager.getConnection(URL, "sa", "");
     try (Statement st = keep.createStatement()) {
-      st.execute("CREATE TABLE \"event_journal\" (\"ordering\" BIGINT PRIMARY KEY, \"write_timestamp\" BIGINT NOT NULL)");
+      st.execute("CREATE TABLE \"event_journal\" (\"ordering\" BIGINT PRIMARY KEY, \"write_timestamp\" BIGINT NOT NULL,"
+          + " \"rebound_tag\" VARCHAR)");
       st.execute("CREATE TABLE \"event_tag\" (\"event_id\" BIGINT NOT NULL, \"tag\" VARCHAR NOT NULL, PRIMARY KEY (\"event_id\", \"tag\"))");
       st.execute("CREATE TABLE pekko_projection_offset_store (projection_name VARCHAR, projection_key VARCHAR, current_offset VARCHAR)");
     }
@@ -40,9 +41,17 @@ class IndexLagTest {
     keep.close();
   }
 
+  /** An event as this version writes it: its one tag in the journal row. */
   private void event(long ordering, String tag, Instant written) throws Exception {
     try (Statement st = keep.createStatement()) {
-      st.execute("INSERT INTO \"event_journal\" VALUES (" + ordering + ", " + written.toEpochMilli() + ")");
+      st.execute("INSERT INTO \"event_journal\" VALUES (" + ordering + ", " + written.toEpochMilli() + ", '" + tag + "')");
+    }
+  }
+
+  /** An event as an older version wrote it: its tag in a row of the tag table. */
+  private void olderEvent(long ordering, String tag, Instant written) throws Exception {
+    try (Statement st = keep.createStatement()) {
+      st.execute("INSERT INTO \"event_journal\" VALUES (" + ordering + ", " + written.toEpochMilli() + ", NULL)");
       st.execute("INSERT INTO \"event_tag\" VALUES (" + ordering + ", '" + tag + "')");
     }
   }
@@ -82,5 +91,18 @@ class IndexLagTest {
     event(1, "item-0", NOW.minusSeconds(50));
     projected("item-1", 0);
     assertEquals(Duration.ofSeconds(50), lag());
+  }
+
+  @Test
+  void anOlderWritersTagRowCountsAsTheSlicesOldestUnprojectedEvent() throws Exception {
+    olderEvent(1, "item-0", NOW.minusSeconds(30));
+    event(2, "item-0", NOW.minusSeconds(10));
+    event(3, "item-1", NOW.minusSeconds(20));
+    olderEvent(4, "item-1", NOW.minusSeconds(5));
+    projected("item-0", 0);
+    projected("item-1", 0);
+    assertEquals(Duration.ofSeconds(30), lag(), "item-0's first event, a tag row");
+    projected("item-0", 1);
+    assertEquals(Duration.ofSeconds(20), lag(), "item-1's first event, tagged in its row");
   }
 }

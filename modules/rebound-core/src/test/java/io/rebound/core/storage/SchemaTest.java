@@ -46,6 +46,10 @@ class SchemaTest {
           + " AND INDEX_TYPE_NAME = 'UNIQUE INDEX'"));
       assertEquals(0, count(st, "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS WHERE TABLE_NAME = 'event_tag'"
           + " AND CONSTRAINT_TYPE = 'FOREIGN KEY'"));
+      assertEquals(1, count(st, "SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'event_journal'"
+          + " AND COLUMN_NAME = 'rebound_tag'"), "the journal row's tag");
+      assertEquals(1, count(st, "SELECT COUNT(*) FROM INFORMATION_SCHEMA.INDEXES WHERE TABLE_NAME = 'event_journal'"
+          + " AND INDEX_NAME = 'event_journal_tag_idx'"), "the slice read's index");
       st.execute("INSERT INTO \"event_journal\" (\"ordering\", \"persistence_id\", \"sequence_number\", \"writer\","
           + " \"write_timestamp\", \"adapter_manifest\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\")"
           + " VALUES (7, 'a', 1, 'w', 0, '', X'00', 1, '')");
@@ -56,14 +60,19 @@ class SchemaTest {
   }
 
   @Test
-  void aPostgresJournalLosesTheForeignKeyFromItsTagsAndKeepsItsOrderingIndex() throws Exception {
+  void aPostgresJournalLosesTheForeignKeyFromItsTagsKeepsItsOrderingIndexAndGainsTheTagColumn() throws Exception {
     try (PostgresTestDatabase db = PostgresTestDatabase.create()) {
+      Schema.ensure(db.url(), PostgresTestDatabase.USER, "");
       Schema.ensure(db.url(), PostgresTestDatabase.USER, "");
       try (Connection c = DriverManager.getConnection(db.url(), PostgresTestDatabase.USER, ""); Statement st = c.createStatement()) {
         assertEquals(0, count(st, "SELECT COUNT(*) FROM information_schema.table_constraints WHERE table_name = 'event_tag'"
             + " AND constraint_type = 'FOREIGN KEY'"));
         assertEquals(1, count(st, "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'event_journal'"
             + " AND indexname = 'event_journal_ordering_idx'"));
+        assertEquals(1, count(st, "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'event_journal'"
+            + " AND column_name = 'rebound_tag' AND table_schema = current_schema()"));
+        assertEquals(1, count(st, "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'event_journal'"
+            + " AND indexname = 'event_journal_tag_idx'"));
       }
     }
   }

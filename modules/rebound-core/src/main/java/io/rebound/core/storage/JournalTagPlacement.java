@@ -1,0 +1,126 @@
+package io.rebound.core.storage;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.rebound.core.config.ReboundConfigException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.AbstractExtensionId;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.Extension;
+import org.apache.pekko.actor.ExtensionIdProvider;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.UniqueAddress;
+
+/**
+ * Whether this node's journal may write an event's one tag in the event's own row
+ * ({@link BatchJournalDao}) or must write a tag row, as releases before it did and read.
+ *
+ * <p>A node of an older release reads a slice only from the tag table: in a rolling upgrade its
+ * projection would pass over events tagged in their rows, and commit an offset beyond them, so they
+ * would never reach the index. So each node of this release carries the cluster role {@link #ROLE},
+ * and writes tags in rows only while every member of its cluster has it; a member without it
+ * (joining, up, leaving or unreachable) makes it write tag rows until that member is removed. Until
+ * the node has seen its cluster's members, it writes tag rows. With {@code
+ * rebound.tags-in-journal-rows} off a node leaves the role out, and so keeps every node on tag rows.
+ */
+public final class JournalTagPlacement implements Extension {
+  /** The cluster role of a node that reads a slice's tags from journal rows as well as tag rows. */
+  public static final String ROLE = "rebound-tag-in-row";
+
+  private static final String KEY = "rebound.tags-in-journal-rows";
+
+  private volatile boolean inRow;
+
+  /** True when every member of the cluster reads tags in journal rows. */
+  public boolean inRow() {
+    return inRow;
+  }
+
+  /**
+   * The decision: this node has {@link #ROLE} (its setting is on), and so has every member it
+   * sees, of which there is at least one.
+   */
+  static boolean inRow(Set<String> ownRoles, Collection<? extends Set<String>> rolesOfMembers) {
+    return ownRoles.contains(ROLE) && !rolesOfMembers.isEmpty() && rolesOfMembers.stream().allMatch(roles -> roles.contains(ROLE));
+  }
+
+  /**
+   * The node's config with {@link #ROLE} added to {@code pekko.cluster.roles}, to put above it;
+   * empty when {@code rebound.tags-in-journal-rows} is off.
+   */
+  public static Config withRole(Config config) {
+    if (!ReboundConfigException.reading(KEY, () -> config.getBoolean(KEY))) {
+      return ConfigFactory.empty();
+    }
+    List<String> roles = new ArrayList<>(config.hasPath("pekko.cluster.roles") ? config.getStringList("pekko.cluster.roles") : List.of());
+    if (!roles.contains(ROLE)) {
+      roles.add(ROLE);
+    }
+    return ConfigFactory.empty().withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles));
+  }
+
+  /** Keeps the extension of its system up to date with the cluster's membership. */
+  public static Behavior<Object> watcher() {
+    return Behaviors.setup(ctx -> {
+      org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(ctx.getSystem());
+      JournalTagPlacement placement = get(classic);
+      // The current members at once, as one snapshot: decided on a part of them, a node joining a
+      // cluster with an older member could tag a first write in its row.
+      org.apache.pekko.cluster.Cluster.get(classic).subscribe(Adapter.toClassic(ctx.getSelf()), ClusterEvent.initialStateAsSnapshot(),
+          ClusterEvent.MemberEvent.class);
+      Set<String> ownRoles = org.apache.pekko.cluster.Cluster.get(classic).getSelfRoles();
+      Map<UniqueAddress, Member> members = new HashMap<>();
+      return Behaviors.receiveMessage(message -> {
+        if (message instanceof ClusterEvent.CurrentClusterState state) {
+          state.getMembers().forEach(m -> members.put(m.uniqueAddress(), m));
+        } else if (message instanceof ClusterEvent.MemberRemoved removed) {
+          members.remove(removed.member().uniqueAddress());
+        } else if (message instanceof ClusterEvent.MemberEvent event) {
+          members.put(event.member().uniqueAddress(), event.member());
+        }
+        boolean now = inRow(ownRoles, members.values().stream().map(Member::getRoles).toList());
+        if (now != placement.inRow && ownRoles.contains(ROLE)) {
+          members.values().stream().filter(m -> !m.getRoles().contains(ROLE)).findFirst().ifPresentOrElse(
+              older -> ctx.getLog().info("cluster member {} has no role {} (an older release, or tags-in-journal-rows off):"
+                  + " item events get tag rows", older.address(), ROLE),
+              () -> ctx.getLog().info(now ? "every cluster member reads tags in journal rows: item events carry theirs in their rows"
+                  : "no cluster members: item events get tag rows"));
+        }
+        placement.inRow = now;
+        return Behaviors.same();
+      });
+    });
+  }
+
+  public static JournalTagPlacement get(ActorSystem system) {
+    return Id.INSTANCE.get(system);
+  }
+
+  /** The extension's id (one placement per actor system). */
+  public static final class Id extends AbstractExtensionId<JournalTagPlacement> implements ExtensionIdProvider {
+    public static final Id INSTANCE = new Id();
+
+    private Id() {}
+
+    @Override
+    public Id lookup() {
+      return INSTANCE;
+    }
+
+    @Override
+    public JournalTagPlacement createExtension(ExtendedActorSystem system) {
+      return new JournalTagPlacement();
+    }
+  }
+}
