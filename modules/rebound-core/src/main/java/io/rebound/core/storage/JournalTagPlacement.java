@@ -20,6 +20,7 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.UniqueAddress;
 
 /**
@@ -31,7 +32,7 @@ import org.apache.pekko.cluster.UniqueAddress;
  * would never reach the index. So each node of this release carries the cluster role {@link #ROLE},
  * and writes tags in rows only while every member of its cluster has it; a member without it
  * (joining, up, leaving or unreachable) makes it write tag rows until that member is removed. Until
- * the node has seen its cluster's members, it writes tag rows. With {@code
+ * the node is Up (and so has seen the members it joined), it writes tag rows. With {@code
  * rebound.tags-in-journal-rows} off a node leaves the role out, and so keeps every node on tag rows.
  */
 public final class JournalTagPlacement implements Extension {
@@ -48,11 +49,12 @@ public final class JournalTagPlacement implements Extension {
   }
 
   /**
-   * The decision: this node has {@link #ROLE} (its setting is on), and so has every member it
-   * sees, of which there is at least one.
+   * The decision: this node has {@link #ROLE} (its setting is on) and is Up, and every member it
+   * sees has the role. Up comes after the node has seen the members it joined, and before it takes
+   * items; a node leaving writes tag rows again.
    */
-  static boolean inRow(Set<String> ownRoles, Collection<? extends Set<String>> rolesOfMembers) {
-    return ownRoles.contains(ROLE) && !rolesOfMembers.isEmpty() && rolesOfMembers.stream().allMatch(roles -> roles.contains(ROLE));
+  static boolean inRow(Set<String> ownRoles, boolean ownUp, Collection<? extends Set<String>> rolesOfMembers) {
+    return ownRoles.contains(ROLE) && ownUp && rolesOfMembers.stream().allMatch(roles -> roles.contains(ROLE));
   }
 
   /**
@@ -75,11 +77,10 @@ public final class JournalTagPlacement implements Extension {
     return Behaviors.setup(ctx -> {
       org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(ctx.getSystem());
       JournalTagPlacement placement = get(classic);
-      // The current members at once, as one snapshot: decided on a part of them, a node joining a
-      // cluster with an older member could tag a first write in its row.
-      org.apache.pekko.cluster.Cluster.get(classic).subscribe(Adapter.toClassic(ctx.getSelf()), ClusterEvent.initialStateAsSnapshot(),
-          ClusterEvent.MemberEvent.class);
-      Set<String> ownRoles = org.apache.pekko.cluster.Cluster.get(classic).getSelfRoles();
+      org.apache.pekko.cluster.Cluster cluster = org.apache.pekko.cluster.Cluster.get(classic);
+      Set<String> ownRoles = cluster.getSelfRoles();
+      // The current members at once, as one snapshot, then each change.
+      cluster.subscribe(Adapter.toClassic(ctx.getSelf()), ClusterEvent.initialStateAsSnapshot(), ClusterEvent.MemberEvent.class);
       Map<UniqueAddress, Member> members = new HashMap<>();
       return Behaviors.receiveMessage(message -> {
         if (message instanceof ClusterEvent.CurrentClusterState state) {
@@ -89,13 +90,19 @@ public final class JournalTagPlacement implements Extension {
         } else if (message instanceof ClusterEvent.MemberEvent event) {
           members.put(event.member().uniqueAddress(), event.member());
         }
-        boolean now = inRow(ownRoles, members.values().stream().map(Member::getRoles).toList());
+        Member own = members.get(cluster.selfUniqueAddress());
+        boolean ownUp = own != null && own.status() == MemberStatus.up();
+        boolean now = inRow(ownRoles, ownUp, members.values().stream().map(Member::getRoles).toList());
         if (now != placement.inRow && ownRoles.contains(ROLE)) {
+          // (Back to tag rows with every member's role: this node is leaving, and writes little more.)
           members.values().stream().filter(m -> !m.getRoles().contains(ROLE)).findFirst().ifPresentOrElse(
               older -> ctx.getLog().info("cluster member {} has no role {} (an older release, or tags-in-journal-rows off):"
                   + " item events get tag rows", older.address(), ROLE),
-              () -> ctx.getLog().info(now ? "every cluster member reads tags in journal rows: item events carry theirs in their rows"
-                  : "no cluster members: item events get tag rows"));
+              () -> {
+                if (now) {
+                  ctx.getLog().info("every cluster member reads tags in journal rows: item events carry theirs in their rows");
+                }
+              });
         }
         placement.inRow = now;
         return Behaviors.same();

@@ -38,12 +38,12 @@ class JournalTagPlacementTest {
   @TempDir Path dir;
 
   @Test
-  void tagsGoInRowsOnlyWhenThisNodeAndEveryMemberHaveTheRole() {
+  void tagsGoInRowsOnlyWhenThisNodeIsUpAndEveryMemberHasTheRole() {
     Set<String> own = Set.of(JournalTagPlacement.ROLE);
-    assertTrue(JournalTagPlacement.inRow(own, List.of(own, Set.of(JournalTagPlacement.ROLE, "web"))));
-    assertFalse(JournalTagPlacement.inRow(own, List.of(own, Set.of("web"))), "one member of an older release");
-    assertFalse(JournalTagPlacement.inRow(own, List.of()), "no members seen yet");
-    assertFalse(JournalTagPlacement.inRow(Set.of(), List.of(own)), "this node's setting is off, whoever else is there");
+    assertTrue(JournalTagPlacement.inRow(own, true, List.of(own, Set.of(JournalTagPlacement.ROLE, "web"))));
+    assertFalse(JournalTagPlacement.inRow(own, true, List.of(own, Set.of("web"))), "one member of an older release");
+    assertFalse(JournalTagPlacement.inRow(own, false, List.of(own)), "not Up yet, or leaving");
+    assertFalse(JournalTagPlacement.inRow(Set.of(), true, List.of(own)), "this node's setting is off, whoever else is there");
   }
 
   @Test
