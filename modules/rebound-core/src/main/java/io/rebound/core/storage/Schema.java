@@ -62,7 +62,7 @@ public final class Schema {
       // no journal table without its tag and snapshot tables, which the check above would then skip.
       c.setAutoCommit(false);
       try (Statement st = c.createStatement()) {
-        for (String sql : ddl(dialect).split(";")) {
+        for (String sql : (dialect == Dialect.H2 ? h2Layout(ddl(dialect)) : ddl(dialect)).split(";")) {
           if (!sql.isBlank()) {
             st.execute(sql);
           }
@@ -185,6 +185,34 @@ public final class Schema {
     try (ResultSet rs = c.getMetaData().getTables(null, null, table, null)) {
       return rs.next();
     }
+  }
+
+  private static final String SHIPPED_ORDERING = "\"ordering\" BIGINT UNIQUE NOT NULL AUTO_INCREMENT,";
+  private static final String SHIPPED_KEY = "PRIMARY KEY(\"persistence_id\",\"sequence_number\")";
+  private static final String SHIPPED_ORDERING_INDEX =
+      "CREATE UNIQUE INDEX \"event_journal_ordering_idx\" on PUBLIC.\"event_journal\" (\"ordering\");";
+
+  /**
+   * The shipped H2 DDL with the journal keyed by {@code ordering}. H2 stores a table's rows by its
+   * primary key only when that is one integer column; the shipped key {@code (persistence_id,
+   * sequence_number)} made it keep the rows under a hidden row id, with the key as one index and
+   * {@code ordering} as another. Keyed by ordering, each event is one B-tree entry fewer, and the
+   * read side's look-ups by ordering find the row itself. {@code (persistence_id, sequence_number)}
+   * stays unique, which the journal's writes rely on. Only for a new journal: an existing one keeps
+   * the layout it has.
+   */
+  static String h2Layout(String shipped) {
+    int ordering = shipped.indexOf(SHIPPED_ORDERING);
+    // The journal's own key: the first one, right after its ordering (the snapshot table has the same key).
+    int key = shipped.indexOf(SHIPPED_KEY, Math.max(ordering, 0));
+    if (ordering < 0 || key < 0 || !shipped.contains(SHIPPED_ORDERING_INDEX)) {
+      throw new IllegalStateException("pekko-persistence-jdbc's H2 DDL is not the one Rebound knows: " + Dialect.H2.ddl);
+    }
+    // With the tag column (see tune) from the start: H2 adds a column by copying the table.
+    String keyed = shipped.substring(0, key) + "CONSTRAINT \"event_journal_pid_seq\" UNIQUE(\"persistence_id\",\"sequence_number\")"
+        + shipped.substring(key + SHIPPED_KEY.length());
+    return keyed.replace(SHIPPED_ORDERING, "\"ordering\" BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, " + JournalSql.TAG_COLUMN + " VARCHAR(256),")
+        .replace(SHIPPED_ORDERING_INDEX, "");
   }
 
   static String ddl(Dialect d) {

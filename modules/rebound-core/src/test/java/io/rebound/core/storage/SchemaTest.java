@@ -60,6 +60,34 @@ class SchemaTest {
   }
 
   @Test
+  void aNewH2JournalIsKeyedByOrderingAndKeepsEachItemsSequenceNumbersUnique() throws Exception {
+    String url = "jdbc:h2:" + dir.resolve("new").toAbsolutePath() + ";DATABASE_TO_UPPER=false";
+    Schema.ensure(url, "sa", "");
+    Schema.ensure(url, "sa", "");
+    try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement st = c.createStatement()) {
+      String insert = "INSERT INTO \"event_journal\" (\"persistence_id\", \"sequence_number\", \"writer\", \"write_timestamp\","
+          + " \"adapter_manifest\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\") VALUES ";
+      st.execute(insert + "('a', 1, 'w', 0, '', X'00', 1, ''), ('b', 1, 'w', 0, '', X'00', 1, ''), ('a', 2, 'w', 0, '', X'00', 1, '')");
+      // The rows are stored by ordering: H2's row id is the ordering itself.
+      assertEquals(3, count(st, "SELECT COUNT(*) FROM \"event_journal\" WHERE _ROWID_ = \"ordering\""));
+      // Its key, the sequence numbers' uniqueness and the tag column's index; nothing else.
+      assertEquals(3, count(st, "SELECT COUNT(*) FROM INFORMATION_SCHEMA.INDEXES WHERE TABLE_NAME = 'event_journal'"));
+      assertThrows(SQLException.class, () -> st.execute(insert + "('a', 2, 'w', 0, '', X'00', 1, '')"), "a sequence number taken");
+      assertEquals(List.of(1L, 2L, 3L), longs(st, "SELECT \"ordering\" FROM \"event_journal\" ORDER BY \"ordering\""));
+    }
+  }
+
+  private static List<Long> longs(Statement st, String sql) throws SQLException {
+    List<Long> out = new ArrayList<>();
+    try (ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(rs.getLong(1));
+      }
+    }
+    return out;
+  }
+
+  @Test
   void aPostgresJournalLosesTheForeignKeyFromItsTagsKeepsItsOrderingIndexAndGainsTheTagColumn() throws Exception {
     try (PostgresTestDatabase db = PostgresTestDatabase.create()) {
       Schema.ensure(db.url(), PostgresTestDatabase.USER, "");
