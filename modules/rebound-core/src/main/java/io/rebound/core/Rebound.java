@@ -200,7 +200,9 @@ public final class Rebound implements AutoCloseable {
 
   /**
    * Creates every table a node needs (journal, snapshots, index, projection offsets) when missing,
-   * without starting a node: {@code rebound migrate}. Safe while nodes run.
+   * without starting a node: {@code rebound migrate}. Safe while nodes run, though the first one
+   * after an upgrade may build an index, which on PostgreSQL holds up the journal's writes while it
+   * builds (OPERATIONS says how to build it beforehand).
    *
    * @return the database URL it migrated
    */

@@ -179,7 +179,7 @@ public final class BatchJournalDao extends DefaultJournalDao {
       conn.setAutoCommit(false);
       // Tag rows only for tags not in the event's row; their events' orderings are read back for them.
       boolean inRow = placement.inRow();
-      boolean tagRows = rows.stream().anyMatch(t -> t._2().size() > (inRow ? 1 : 0));
+      boolean tagRows = rows.stream().anyMatch(t -> !t._2().isEmpty() && rowTag(t._2(), inRow) == null);
       Map<String, Long> orderings = Map.of();
       try (PreparedStatement ps = tagRows ? conn.prepareStatement(insertEvent, keyColumns) : conn.prepareStatement(insertEvent)) {
         for (Tuple2<JournalPekkoSerializationRow, Set<String>> t : rows) {
@@ -196,7 +196,7 @@ public final class BatchJournalDao extends DefaultJournalDao {
           setOptionalBytes(ps, 10, r.metaPayload());
           setOptionalInt(ps, 11, r.metaSerId());
           setOptionalString(ps, 12, r.metaSerManifest());
-          ps.setString(13, inRow && t._2().size() == 1 ? t._2().head() : null);
+          ps.setString(13, rowTag(t._2(), inRow));
           ps.addBatch();
         }
         ps.executeBatch();
@@ -207,7 +207,7 @@ public final class BatchJournalDao extends DefaultJournalDao {
       if (tagRows) {
         try (PreparedStatement ps = conn.prepareStatement(insertTag)) {
           for (Tuple2<JournalPekkoSerializationRow, Set<String>> t : rows) {
-            if (inRow && t._2().size() == 1) {
+            if (rowTag(t._2(), inRow) != null) {
               continue;
             }
             for (String tag : CollectionConverters.asJava(t._2())) {
@@ -239,6 +239,11 @@ public final class BatchJournalDao extends DefaultJournalDao {
         // The pool validates the connection before it hands it out again.
       }
     }
+  }
+
+  /** The tag the event carries in its own row, or null when its tags (if any) go in tag rows. */
+  private static String rowTag(Set<String> tags, boolean inRow) {
+    return inRow && tags.size() == 1 ? tags.head() : null;
   }
 
   private static void setOptionalBytes(PreparedStatement ps, int i, Option<byte[]> v) throws SQLException {

@@ -34,6 +34,10 @@ import org.apache.pekko.cluster.UniqueAddress;
  * (joining, up, leaving or unreachable) makes it write tag rows until that member is removed. Until
  * the node is Up (and so has seen the members it joined), it writes tag rows. With {@code
  * rebound.tags-in-journal-rows} off a node leaves the role out, and so keeps every node on tag rows.
+ *
+ * <p>This covers an upgrade, where the older members are there before any event is tagged in its
+ * row. It cannot cover a node of an older release joining later: events already tagged in rows
+ * and not yet projected would be passed over by its projection (OPERATIONS says not to).
  */
 public final class JournalTagPlacement implements Extension {
   /** The cluster role of a node that reads a slice's tags from journal rows as well as tag rows. */

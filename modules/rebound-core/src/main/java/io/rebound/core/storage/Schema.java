@@ -85,7 +85,8 @@ public final class Schema {
    *   <li>the journal's {@code rebound_tag} column and its index {@code (rebound_tag, ordering)}:
    *       an event with one tag (every item event) carries it in its own row instead of a row of
    *       the tag table ({@link BatchJournalDao}), one index entry where a tag row cost three
-   *       (adding them to a journal written by an older version rewrites it once, at that start);
+   *       (on a journal written by an older version, H2 copies the table once to add the column,
+   *       and both databases build the index once, at that start);
    *   <li>the index the read side's events-by-tag query needs ({@link TagRangeReadJournalDao}):
    *       the shipped DDL indexes tags only by event, so a query by tag would read the whole table
    *       (building it blocks writes to the tag table once);
@@ -98,7 +99,12 @@ public final class Schema {
    */
   private static void tune(Connection c, Dialect dialect) throws SQLException {
     try (Statement st = c.createStatement()) {
-      st.execute("CREATE INDEX IF NOT EXISTS \"event_tag_tag_idx\" ON \"event_tag\" (\"tag\", \"event_id\")");
+      // Indexes only when missing: on PostgreSQL even CREATE INDEX IF NOT EXISTS takes a share lock
+      // on the table, which waits for writes in flight and holds new ones up, on every start.
+      if (!indexExists(c, dialect, "event_tag_tag_idx")) {
+        dropInvalid(st, "event_tag_tag_idx");
+        st.execute("CREATE INDEX IF NOT EXISTS \"event_tag_tag_idx\" ON \"event_tag\" (\"tag\", \"event_id\")");
+      }
       // Only when there: on PostgreSQL even a DROP ... IF EXISTS locks the table, and every node
       // start would then hold up the cluster's writes behind any long transaction.
       for (String constraint : foreignKeysOfTags(c, dialect)) {
@@ -113,7 +119,10 @@ public final class Schema {
       if (!columnExists(c, dialect, "event_journal", "rebound_tag")) {
         st.execute("ALTER TABLE \"event_journal\" ADD COLUMN " + JournalSql.TAG_COLUMN + " VARCHAR(256)");
       }
-      st.execute("CREATE INDEX IF NOT EXISTS \"event_journal_tag_idx\" ON \"event_journal\" (" + JournalSql.TAG_COLUMN + ", \"ordering\")");
+      if (!indexExists(c, dialect, "event_journal_tag_idx")) {
+        dropInvalid(st, "event_journal_tag_idx");
+        st.execute("CREATE INDEX IF NOT EXISTS \"event_journal_tag_idx\" ON \"event_journal\" (" + JournalSql.TAG_COLUMN + ", \"ordering\")");
+      }
     }
   }
 
@@ -128,6 +137,25 @@ public final class Schema {
       }
     }
     return out;
+  }
+
+  /** On PostgreSQL only a valid index counts: a failed CREATE INDEX CONCURRENTLY leaves an invalid one behind. */
+  private static boolean indexExists(Connection c, Dialect dialect, String index) throws SQLException {
+    String sql = dialect == Dialect.POSTGRES
+        ? "SELECT COUNT(*) FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_namespace n ON n.oid = x.relnamespace"
+            + " WHERE x.relname = ? AND n.nspname = current_schema() AND i.indisvalid"
+        : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.INDEXES WHERE INDEX_NAME = ?";
+    try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, index);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getLong(1) > 0;
+      }
+    }
+  }
+
+  /** An index of that name that {@link #indexExists} did not count (an invalid one) is built again. */
+  private static void dropInvalid(Statement st, String index) throws SQLException {
+    st.execute("DROP INDEX IF EXISTS " + JournalSql.q(index));
   }
 
   private static boolean columnExists(Connection c, Dialect dialect, String table, String column) throws SQLException {

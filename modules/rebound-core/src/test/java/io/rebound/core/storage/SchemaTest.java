@@ -105,6 +105,39 @@ class SchemaTest {
     }
   }
 
+  @Test
+  void aNodeStartingBesideAnOpenJournalWriteOnPostgresTakesNoLockOnTheJournal() throws Exception {
+    try (PostgresTestDatabase db = PostgresTestDatabase.create()) {
+      Schema.ensure(db.url(), PostgresTestDatabase.USER, "");
+      try (Connection writer = DriverManager.getConnection(db.url(), PostgresTestDatabase.USER, "")) {
+        writer.setAutoCommit(false);
+        try (Statement st = writer.createStatement()) {
+          st.execute("INSERT INTO event_journal (persistence_id, sequence_number, writer, event_ser_id, event_ser_manifest,"
+              + " event_payload) VALUES ('a', 1, 'w', 1, '', '\\x00')");
+        }
+        // A start waits at most 2 s for a lock: CREATE INDEX IF NOT EXISTS would wait for the write.
+        Schema.ensure(db.url() + "?options=-c%20lock_timeout%3D2000", PostgresTestDatabase.USER, "");
+        writer.rollback();
+      }
+    }
+  }
+
+  @Test
+  void anInvalidTagIndexLeftByAFailedConcurrentBuildIsBuiltAgain() throws Exception {
+    try (PostgresTestDatabase db = PostgresTestDatabase.create()) {
+      Schema.ensure(db.url(), PostgresTestDatabase.USER, "");
+      String valid = "SELECT COUNT(*) FROM pg_index WHERE indexrelid = 'event_journal_tag_idx'::regclass AND indisvalid";
+      try (Connection c = DriverManager.getConnection(db.url(), PostgresTestDatabase.USER, ""); Statement st = c.createStatement()) {
+        st.execute("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'event_journal_tag_idx'::regclass");
+        assertEquals(0, count(st, valid));
+      }
+      Schema.ensure(db.url(), PostgresTestDatabase.USER, "");
+      try (Connection c = DriverManager.getConnection(db.url(), PostgresTestDatabase.USER, ""); Statement st = c.createStatement()) {
+        assertEquals(1, count(st, valid));
+      }
+    }
+  }
+
   private static long count(Statement st, String sql) throws SQLException {
     try (ResultSet rs = st.executeQuery(sql)) {
       rs.next();

@@ -77,7 +77,9 @@ class TagStorageTest {
     // Three events per query, so that a slice's read merges the two places across several queries.
     Config config = ConfigFactory.parseString("jdbc-read-journal.max-buffer-size = 3")
         .withFallback(TestNodes.config(dir, "rebound.queues.work { handler.type = simulated }"));
-    return Rebound.start(config);
+    Rebound node = Rebound.start(config);
+    TestNodes.awaitTagsInRows(node);
+    return node;
   }
 
   private static void write(Rebound node, ActorRef<Tagged.Write> actor, String event) throws Exception {
@@ -125,25 +127,45 @@ class TagStorageTest {
     }
   }
 
+  /** Five rounds of one older event (tag row) and two newer ones (tag in the row), in that order. */
+  private static List<String> olderAndNewer(Rebound node) throws Exception {
+    ActorRef<Tagged.Write> older = node.system().systemActorOf(new Tagged("older", Set.of("s")), "older", Props.empty());
+    ActorRef<Tagged.Write> newer = node.system().systemActorOf(new Tagged("newer", Set.of("s")), "newer", Props.empty());
+    List<String> written = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      write(node, older, "older-" + i);
+      write(node, newer, "newer-" + i);
+      write(node, newer, "newer-" + i + "b");
+      written.addAll(List.of("older-" + i, "newer-" + i, "newer-" + i + "b"));
+    }
+    // What a node of the previous version wrote: the tag in a tag row, none in the journal row.
+    try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(), "sa", "");
+        Statement st = c.createStatement()) {
+      st.execute("INSERT INTO \"event_tag\" (\"event_id\", \"tag\") SELECT \"ordering\", \"rebound_tag\" FROM \"event_journal\""
+          + " WHERE \"persistence_id\" = 'older'");
+      st.execute("UPDATE \"event_journal\" SET \"rebound_tag\" = NULL WHERE \"persistence_id\" = 'older'");
+    }
+    return written;
+  }
+
+  @Test
+  void aStretchOfEventsAllMarkedDeletedInBothPlacesIsPassedOver() throws Exception {
+    try (Rebound node = start()) {
+      List<String> written = olderAndNewer(node);
+      // The first query's three events (older-1, newer-1, newer-1b) are all marked deleted.
+      try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(), "sa", "");
+          Statement st = c.createStatement()) {
+        st.execute("UPDATE \"event_journal\" SET \"deleted\" = TRUE WHERE (\"persistence_id\" = 'older' AND \"sequence_number\" = 1)"
+            + " OR (\"persistence_id\" = 'newer' AND \"sequence_number\" <= 2)");
+      }
+      assertEquals(written.subList(3, written.size()), eventsByTag(node, "s"));
+    }
+  }
+
   @Test
   void aSliceReadsAnOlderVersionsTagRowsAndThisVersionsTaggedRowsTogetherInOrdering() throws Exception {
     try (Rebound node = start()) {
-      ActorRef<Tagged.Write> older = node.system().systemActorOf(new Tagged("older", Set.of("s")), "older", Props.empty());
-      ActorRef<Tagged.Write> newer = node.system().systemActorOf(new Tagged("newer", Set.of("s")), "newer", Props.empty());
-      List<String> expected = new ArrayList<>();
-      for (int i = 1; i <= 5; i++) {
-        write(node, older, "older-" + i);
-        write(node, newer, "newer-" + i);
-        write(node, newer, "newer-" + i + "b");
-        expected.addAll(List.of("older-" + i, "newer-" + i, "newer-" + i + "b"));
-      }
-      // What a node of the previous version wrote: the tag in a tag row, none in the journal row.
-      try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(), "sa", "");
-          Statement st = c.createStatement()) {
-        st.execute("INSERT INTO \"event_tag\" (\"event_id\", \"tag\") SELECT \"ordering\", \"rebound_tag\" FROM \"event_journal\""
-            + " WHERE \"persistence_id\" = 'older'");
-        st.execute("UPDATE \"event_journal\" SET \"rebound_tag\" = NULL WHERE \"persistence_id\" = 'older'");
-      }
+      List<String> expected = olderAndNewer(node);
       assertEquals(5, count(node, "SELECT COUNT(*) FROM \"event_tag\""));
 
       assertEquals(expected, eventsByTag(node, "s"));
