@@ -111,6 +111,7 @@ final class NodeAssembly {
     Cluster cluster = Cluster.get(system);
     // Before any item writes: whether the journal may tag events in their rows depends on the members.
     system.systemActorOf(JournalTagPlacement.watcher(), "rebound-journal-tag-placement", Props.empty());
+    CompletionStage<Done> tagsDecided = JournalTagPlacement.get(Adapter.toClassic(system)).decidedUp();
     CompletableFuture<Done> up = new CompletableFuture<>();
     org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(Done.getInstance()));
     boolean joinsACluster = !system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty();
@@ -215,6 +216,9 @@ final class NodeAssembly {
                 .handleAsync((d, e) -> Done.getInstance(), system.executionContext()));
     try {
       up.get(30, TimeUnit.SECONDS);
+      // The tag placement's watcher sees the same Up a moment later: from then on, the first
+      // items are tagged as the membership says (in their rows on a node of its own).
+      tagsDecided.toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("the node did not join its cluster within 30s", e);
     }

@@ -50,7 +50,6 @@ class JournalWritesTest {
     List<String> ids = new ArrayList<>();
     int tagSlices;
     try (Rebound node = Rebound.start(config)) {
-      TestNodes.awaitTagsInRows(node);
       for (int i = 0; i < 200; i++) {
         // A third fail once first: three, four or five events per item, written by one batch or several.
         String payload = i % 3 == 0 ? "{\"fail\":1,\"kind\":\"TRANSIENT\"}" : "{}";

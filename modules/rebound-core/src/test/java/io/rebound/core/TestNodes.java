@@ -26,16 +26,6 @@ public final class TestNodes {
     return ConfigFactory.parseString("rebound.data-dir = \"" + dataDir.toString().replace("\\", "/") + "\"\n" + queues);
   }
 
-  /**
-   * Waits until the node writes item events' tags in their journal rows: it does once its watcher
-   * has seen it Up, which may come just after {@link Rebound#start} returns.
-   */
-  public static void awaitTagsInRows(Rebound node) {
-    io.rebound.core.storage.JournalTagPlacement placement =
-        io.rebound.core.storage.JournalTagPlacement.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(node.system()));
-    Awaitility.await("tags in journal rows").atMost(Duration.ofSeconds(10)).until(placement::inRow);
-  }
-
   public static <T> T await(java.util.concurrent.CompletionStage<T> stage) {
     try {
       return stage.toCompletableFuture().get(60, TimeUnit.SECONDS);

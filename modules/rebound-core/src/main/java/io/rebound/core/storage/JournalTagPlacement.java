@@ -10,6 +10,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.ExtendedActorSystem;
@@ -46,10 +49,19 @@ public final class JournalTagPlacement implements Extension {
   private static final String KEY = "rebound.tags-in-journal-rows";
 
   private volatile boolean inRow;
+  private final CompletableFuture<Done> decidedUp = new CompletableFuture<>();
 
   /** True when every member of the cluster reads tags in journal rows. */
   public boolean inRow() {
     return inRow;
+  }
+
+  /**
+   * Completes once the watcher has decided with this node Up: from then {@link #inRow} follows the
+   * membership. A node's start waits for it, so that its first items are tagged as it will go on.
+   */
+  public CompletionStage<Done> decidedUp() {
+    return decidedUp;
   }
 
   /**
@@ -109,6 +121,9 @@ public final class JournalTagPlacement implements Extension {
               });
         }
         placement.inRow = now;
+        if (ownUp) {
+          placement.decidedUp.complete(Done.getInstance());
+        }
         return Behaviors.same();
       });
     });

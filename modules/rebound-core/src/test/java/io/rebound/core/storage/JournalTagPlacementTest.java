@@ -47,6 +47,20 @@ class JournalTagPlacementTest {
   }
 
   @Test
+  void aNodeOfItsOwnTagsInRowsFromItsFirstItem() throws Exception {
+    try (Rebound node = Rebound.start(TestNodes.config(dir, "rebound.queues.work { handler.type = simulated }"))) {
+      assertTrue(JournalTagPlacement.get(Adapter.toClassic(node.system())).inRow(), "decided before start returned");
+      enqueueAndFinish(node);
+      try (Connection c = DriverManager.getConnection(node.settings().effectiveDatabaseUrl(), "sa", "");
+          PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM \"event_tag\"");
+          ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        assertEquals(0, rs.getInt(1), "tag rows of the first item");
+      }
+    }
+  }
+
+  @Test
   void theRoleIsAddedToTheUsersOwnRoles() {
     Config withRole = JournalTagPlacement.withRole(ConfigFactory.parseString("pekko.cluster.roles = [web]").withFallback(ConfigFactory.load()));
     assertEquals(List.of("web", JournalTagPlacement.ROLE), withRole.getStringList("pekko.cluster.roles"));
@@ -95,7 +109,7 @@ class JournalTagPlacementTest {
       String queues = "rebound.queues.work { handler.type = simulated }\n" + db.config() + seed;
       try (Rebound node = Rebound.start(TestNodes.config(dir.resolve("a"), queues + "pekko.remote.artery.canonical.port = " + port))) {
         JournalTagPlacement placement = JournalTagPlacement.get(Adapter.toClassic(node.system()));
-        TestNodes.awaitTagsInRows(node);
+        assertTrue(placement.inRow(), "decided by the time the node has started: its first items are tagged in their rows");
         String alone = enqueueAndFinish(node);
         assertEquals(0, tagPlaces(db, alone)[1], "no tag rows while every member has the role");
         assertTrue(tagPlaces(db, alone)[0] >= 3, "each event tagged in its row");

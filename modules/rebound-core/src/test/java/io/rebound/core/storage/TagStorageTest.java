@@ -77,9 +77,7 @@ class TagStorageTest {
     // Three events per query, so that a slice's read merges the two places across several queries.
     Config config = ConfigFactory.parseString("jdbc-read-journal.max-buffer-size = 3")
         .withFallback(TestNodes.config(dir, "rebound.queues.work { handler.type = simulated }"));
-    Rebound node = Rebound.start(config);
-    TestNodes.awaitTagsInRows(node);
-    return node;
+    return Rebound.start(config);
   }
 
   private static void write(Rebound node, ActorRef<Tagged.Write> actor, String event) throws Exception {
