@@ -104,7 +104,7 @@ public final class IndexProjection {
 
     @Override
     public void process(IndexSession session, List<EventEnvelope<ItemEntity.Event>> envelopes) throws Exception {
-      IndexUpdates updates = new IndexUpdates(redactErrors, wake);
+      IndexUpdates updates = new IndexUpdates(redactErrors, wake, slice);
       List<IndexUpdates.Refused> refused = new ArrayList<>();
       for (EventEnvelope<ItemEntity.Event> env : envelopes) {
         String id = idOf(env.persistenceId());

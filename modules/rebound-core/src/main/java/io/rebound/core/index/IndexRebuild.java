@@ -299,7 +299,7 @@ public final class IndexRebuild {
 
   private static void write(Connection c, List<Pair<String, List<ItemEntity.Event>>> batch, boolean redact, WakeRule wake)
       throws SQLException {
-    IndexUpdates updates = new IndexUpdates(redact, wake, ITEMS, PARKED);
+    IndexUpdates updates = new IndexUpdates(redact, wake, ITEMS, PARKED, null);
     for (Pair<String, List<ItemEntity.Event>> item : batch) {
       item.second().forEach(e -> updates.add(item.first(), e));
     }
@@ -330,6 +330,7 @@ public final class IndexRebuild {
       st.executeUpdate("DELETE FROM rebound_item");
       st.executeUpdate("INSERT INTO rebound_item (" + columns + ") SELECT " + columns + " FROM " + ITEMS);
       st.executeUpdate("INSERT INTO rebound_parked (tool, id, priority, parked_at) SELECT tool, id, priority, parked_at FROM " + PARKED);
+      ItemCounts.recount(c);
       c.commit();
     } catch (SQLException | RuntimeException e) {
       c.rollback();

@@ -14,7 +14,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +63,9 @@ public final class IndexUpdates {
   /** The tables written: the live ones, or a rebuild's fresh ones (IndexRebuild). */
   private final String itemTable;
   private final String parkedTable;
+  /** The writer whose rows of rebound_item_count get the changes of statuses written; null: not counted (a rebuild's fresh tables). */
+  private final String countsWriter;
+  private final ItemCounts counts = new ItemCounts();
 
   /**
    * @param redactErrors encryption at rest is on: last_error gets a fixed text, since handler
@@ -70,14 +73,20 @@ public final class IndexUpdates {
    * @param wake the node's rebound.wake horizon and settle
    */
   IndexUpdates(boolean redactErrors, WakeRule wake) {
-    this(redactErrors, wake, "rebound_item", "rebound_parked");
+    this(redactErrors, wake, null);
   }
 
-  IndexUpdates(boolean redactErrors, WakeRule wake, String itemTable, String parkedTable) {
+  /** Writing the live tables; {@code countsWriter}: see {@link ItemCounts} (the projection's slice), null: not counted. */
+  IndexUpdates(boolean redactErrors, WakeRule wake, String countsWriter) {
+    this(redactErrors, wake, "rebound_item", "rebound_parked", countsWriter);
+  }
+
+  IndexUpdates(boolean redactErrors, WakeRule wake, String itemTable, String parkedTable, String countsWriter) {
     this.redactErrors = redactErrors;
     this.wake = wake;
     this.itemTable = itemTable;
     this.parkedTable = parkedTable;
+    this.countsWriter = countsWriter;
   }
 
   /**
@@ -140,11 +149,12 @@ public final class IndexUpdates {
     // In batches, a few statements per group rather than one or two per item: each is a round trip
     // on PostgreSQL. The same writes as writeEach makes item by item, in another order (each item
     // has one change, and items do not depend on one another).
-    Set<String> existing = existing(c, changes.entrySet().stream().filter(e -> e.getValue().whole).map(Map.Entry::getKey).toList());
+    Map<String, ItemCounts.Row> rows = rows(c, changes.entrySet().stream()
+        .filter(e -> e.getValue().whole || countsWriter != null).map(Map.Entry::getKey).toList());
     List<Map.Entry<String, Change>> inserts = new ArrayList<>();
     Map<List<String>, List<Map.Entry<String, Change>>> updatesByColumns = new LinkedHashMap<>();
     for (Map.Entry<String, Change> e : changes.entrySet()) {
-      if (e.getValue().whole && !existing.contains(e.getKey())) {
+      if (e.getValue().whole && !rows.containsKey(e.getKey())) {
         inserts.add(e);
       } else {
         updatesByColumns.computeIfAbsent(List.copyOf(e.getValue().columns.keySet()), k -> new ArrayList<>()).add(e);
@@ -158,21 +168,46 @@ public final class IndexUpdates {
       if (e.getValue().parkedOn != null) {
         parked(c, itemTable, parkedTable, e.getKey(), e.getValue().parkedOn, e.getValue().parkedAt);
       }
+      counted(rows.get(e.getKey()), e.getValue());
     }
+    writeCounts(c);
     changes.clear();
   }
 
-  /** Which of these ids have a row: one query for a group (the key answers {@code = ANY}). */
-  private Set<String> existing(Connection c, List<String> ids) throws SQLException {
-    Set<String> out = new HashSet<>();
+  /** A change written over the row {@code before} was (null: none): its queue, status and attempts moved. */
+  private void counted(ItemCounts.Row before, Change change) {
+    if (countsWriter == null) {
+      return;
+    }
+    Object queue = change.columns.getOrDefault("queue", before == null ? null : before.key().queue());
+    Object status = change.columns.getOrDefault("status", before == null ? null : before.key().status());
+    Object attempts = change.columns.getOrDefault("attempts", before == null ? 0 : before.attempts());
+    counts.moved(before, queue == null || status == null ? null
+        : new ItemCounts.Row(new ItemCounts.Key((String) storable(queue), (String) status), ((Number) attempts).intValue()));
+  }
+
+  private void writeCounts(Connection c) throws SQLException {
+    if (countsWriter != null) {
+      counts.write(c, countsWriter);
+    }
+  }
+
+  /**
+   * The queue, status and attempts of these ids' rows, for those that have one: one query for a group (the
+   * key answers {@code = ANY}), in the transaction that then writes them, so no other writer
+   * moves them in between (the projection of a slice is its items' only writer; a retention
+   * purge's delete waits for the row, or makes its update find none).
+   */
+  private Map<String, ItemCounts.Row> rows(Connection c, List<String> ids) throws SQLException {
+    Map<String, ItemCounts.Row> out = new HashMap<>();
     if (ids.isEmpty()) {
       return out;
     }
-    try (PreparedStatement st = c.prepareStatement("SELECT id FROM " + itemTable + " WHERE id = ANY(?)")) {
+    try (PreparedStatement st = c.prepareStatement("SELECT id, queue, status, attempts FROM " + itemTable + " WHERE id = ANY(?)")) {
       st.setArray(1, c.createArrayOf("VARCHAR", ids.toArray(String[]::new)));
       try (java.sql.ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
-          out.add(rs.getString(1));
+          out.put(rs.getString(1), new ItemCounts.Row(new ItemCounts.Key(rs.getString(2), rs.getString(3)), rs.getInt(4)));
         }
       }
     }
@@ -227,7 +262,10 @@ public final class IndexUpdates {
     for (Map.Entry<String, Change> e : changes.entrySet()) {
       Savepoint sp = c.setSavepoint();
       try {
-        write(c, e.getKey(), e.getValue());
+        ItemCounts.Row before = row(c, itemTable, e.getKey());
+        if (write(c, e.getKey(), e.getValue(), before != null)) {
+          counted(before, e.getValue());
+        }
         c.releaseSavepoint(sp);
       } catch (SQLException ex) {
         if (!refusedData(ex)) {
@@ -240,6 +278,7 @@ public final class IndexUpdates {
         refused.add(new Refused(e.getKey(), List.copyOf(e.getValue().events), ex.toString()));
       }
     }
+    writeCounts(c);
     changes.clear();
     return refused;
   }
@@ -250,19 +289,31 @@ public final class IndexUpdates {
     return state != null && (state.startsWith("22") || state.startsWith("23"));
   }
 
-  private void write(Connection c, String id, Change change) throws SQLException {
-    // A change that starts a new life of the id is usually a new row: look first, so that it
-    // costs one read and one insert rather than an update of nothing, a read and an insert.
-    int updated = change.whole && seqNr(c, itemTable, id) == null ? insert(c, itemTable, id, change.columns) : 0;
+  /** Writes one change; {@code rowExists}: the item has a row (read just before). Returns whether it was written. */
+  private boolean write(Connection c, String id, Change change, boolean rowExists) throws SQLException {
+    // A change that starts a new life of the id is usually a new row: it was looked up first, so
+    // that it costs one read and one insert rather than an update of nothing, a read and an insert.
+    int updated = change.whole && !rowExists ? insert(c, itemTable, id, change.columns) : 0;
     if (updated == 0) {
       updated = update(c, itemTable, id, change.columns);
     }
     if (updated == 0) {
       notWritten(c, id, change);
-      return;
+      return false;
     }
     if (change.parkedOn != null) {
       parked(c, itemTable, parkedTable, id, change.parkedOn, change.parkedAt);
+    }
+    return true;
+  }
+
+  /** The queue, status and attempts of the item's row, or null without one. */
+  private static ItemCounts.Row row(Connection c, String table, String id) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement("SELECT queue, status, attempts FROM " + table + " WHERE id = ?")) {
+      st.setString(1, id);
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        return rs.next() ? new ItemCounts.Row(new ItemCounts.Key(rs.getString(1), rs.getString(2)), rs.getInt(3)) : null;
+      }
     }
   }
 

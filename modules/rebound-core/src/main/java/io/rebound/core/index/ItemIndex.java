@@ -76,7 +76,8 @@ public final class ItemIndex {
    * @param counts items per status (every status, zero included)
    * @param oldestPendingAge age of the oldest item not yet processed (PENDING, WAITING or PARKED), null when none
    * @param averageAttempts attempts per item, over the queue's items
-   * @param maxAttempts the most attempts any item of the queue has made
+   * @param maxAttempts the most attempts an item of the queue has made since the index was last
+   *     counted (its first start of this version, or a rebuild): a purged item is not taken out
    */
   public record QueueStats(
       String queue, Map<ItemStatus, Long> counts, long total, Duration oldestPendingAge, double averageAttempts, int maxAttempts) {}
@@ -145,6 +146,16 @@ public final class ItemIndex {
     });
   }
 
+  /**
+   * The oldest item not yet processed: the first of each status in the list index (queue, status,
+   * created_at), one seek each; {@code status IN (...)} read every such row on H2, a whole backlog.
+   */
+  private static final String OLDEST_OPEN = "SELECT MIN(created_at) FROM ("
+      + "(SELECT created_at FROM rebound_item WHERE queue = ? AND status = 'PENDING' ORDER BY created_at LIMIT 1)"
+      + " UNION ALL (SELECT created_at FROM rebound_item WHERE queue = ? AND status = 'WAITING' ORDER BY created_at LIMIT 1)"
+      + " UNION ALL (SELECT created_at FROM rebound_item WHERE queue = ? AND status = 'PARKED' ORDER BY created_at LIMIT 1)) oldest";
+
+  /** A queue's figures: counts and retry figures from {@link ItemCounts}, and the oldest open item; none counts rows. */
   public CompletionStage<QueueStats> stats(String queue, Instant now) {
     return db.run(c -> {
       Map<ItemStatus, Long> counts = new EnumMap<>(ItemStatus.class);
@@ -152,19 +163,16 @@ public final class ItemIndex {
         counts.put(s, 0L);
       }
       long total = 0;
-      try (PreparedStatement st = c.prepareStatement("SELECT status, COUNT(*) FROM rebound_item WHERE queue = ? GROUP BY status")) {
-        st.setString(1, queue);
-        try (ResultSet rs = st.executeQuery()) {
-          while (rs.next()) {
-            counts.put(ItemStatus.valueOf(rs.getString(1)), rs.getLong(2));
-            total += rs.getLong(2);
-          }
-        }
+      ItemCounts.QueueFigures figures = ItemCounts.ofQueue(c, queue);
+      for (Map.Entry<ItemStatus, Long> e : figures.counts().entrySet()) {
+        counts.put(e.getKey(), e.getValue());
+        total += e.getValue();
       }
       Duration oldest = null;
-      try (PreparedStatement st = c.prepareStatement(
-          "SELECT MIN(created_at) FROM rebound_item WHERE queue = ? AND status IN ('PENDING', 'WAITING', 'PARKED')")) {
-        st.setString(1, queue);
+      try (PreparedStatement st = c.prepareStatement(OLDEST_OPEN)) {
+        for (int i = 1; i <= 3; i++) {
+          st.setString(i, queue);
+        }
         try (ResultSet rs = st.executeQuery()) {
           OffsetDateTime min = rs.next() ? rs.getObject(1, OffsetDateTime.class) : null;
           if (min != null) {
@@ -173,34 +181,14 @@ public final class ItemIndex {
           }
         }
       }
-      double avg = 0;
-      int max = 0;
-      try (PreparedStatement st = c.prepareStatement("SELECT AVG(CAST(attempts AS DOUBLE PRECISION)), MAX(attempts) FROM rebound_item WHERE queue = ?")) {
-        st.setString(1, queue);
-        try (ResultSet rs = st.executeQuery()) {
-          if (rs.next()) {
-            avg = rs.getDouble(1);
-            max = rs.getInt(2);
-          }
-        }
-      }
-      return new QueueStats(queue, Map.copyOf(counts), total, oldest, avg, max);
+      double avg = total > 0 ? (double) figures.attempts() / total : 0;
+      return new QueueStats(queue, Map.copyOf(counts), total, oldest, avg, figures.maxAttempts());
     });
   }
 
-  /** Items per queue and status, for every queue with items. */
+  /** Items per queue and status, for every queue with items: a few rows of counts ({@link ItemCounts}), however many items. */
   public CompletionStage<Map<String, Map<ItemStatus, Long>>> depthByQueue() {
-    return db.run(c -> {
-      Map<String, Map<ItemStatus, Long>> out = new HashMap<>();
-      try (PreparedStatement st = c.prepareStatement("SELECT queue, status, COUNT(*) FROM rebound_item GROUP BY queue, status");
-          ResultSet rs = st.executeQuery()) {
-        while (rs.next()) {
-          out.computeIfAbsent(rs.getString(1), q -> new EnumMap<>(ItemStatus.class))
-              .put(ItemStatus.valueOf(rs.getString(2)), rs.getLong(3));
-        }
-      }
-      return out;
-    });
+    return db.run(ItemCounts::byQueue);
   }
 
   /** The ids of a queue's dead letters that match, oldest first. */

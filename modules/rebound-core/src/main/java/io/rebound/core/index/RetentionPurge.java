@@ -51,7 +51,7 @@ public final class RetentionPurge {
   private static final String QUEUES =
       "SELECT DISTINCT queue FROM rebound_item WHERE status IN ('SUCCEEDED', 'DEAD_LETTERED', 'CANCELLED')";
   private static final String DUE =
-      "SELECT id FROM rebound_item WHERE queue = ? AND status = ? AND updated_at < ? ORDER BY updated_at, id LIMIT ?";
+      "SELECT id, attempts FROM rebound_item WHERE queue = ? AND status = ? AND updated_at < ? ORDER BY updated_at, id LIMIT ?";
   /** Conditional: a row that the projection moved on since it was selected (a redrive) stays. */
   private static final String DELETE_INDEX_ROW =
       "DELETE FROM rebound_item WHERE id = ? AND status = ? AND updated_at < ?";
@@ -114,10 +114,10 @@ public final class RetentionPurge {
         RetentionPeriods periods = queues.getOrDefault(queue, defaults);
         for (ItemStatus status : TERMINAL) {
           Instant cutoff = now.minus(periodOf(periods, status));
-          List<String> due = due(c, queue, status, cutoff, batchSize);
+          List<Due> due = due(c, queue, status, cutoff, batchSize);
           filled |= due.size() == batchSize;
-          for (String id : due) {
-            long deleted = purge(c, id, status, cutoff);
+          for (Due item : due) {
+            long deleted = purge(c, queue, item, status, cutoff);
             if (deleted < 0) {
               skipped++;
             } else {
@@ -163,8 +163,11 @@ public final class RetentionPurge {
     return out;
   }
 
-  private static List<String> due(Connection c, String queue, ItemStatus status, Instant cutoff, int limit) throws SQLException {
-    List<String> ids = new ArrayList<>();
+  /** An item due for purging, and its attempts (taken off the depth counts with it). */
+  private record Due(String id, int attempts) {}
+
+  private static List<Due> due(Connection c, String queue, ItemStatus status, Instant cutoff, int limit) throws SQLException {
+    List<Due> ids = new ArrayList<>();
     try (PreparedStatement st = c.prepareStatement(DUE)) {
       st.setString(1, queue);
       st.setString(2, status.name());
@@ -172,7 +175,7 @@ public final class RetentionPurge {
       st.setInt(4, limit);
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
-          ids.add(rs.getString(1));
+          ids.add(new Due(rs.getString(1), rs.getInt(2)));
         }
       }
     }
@@ -186,7 +189,8 @@ public final class RetentionPurge {
    *     journal no longer says it is in {@code status} (a redrive the projection has not caught
    *     up with must not lose a live item's history)
    */
-  private long purge(Connection c, String id, ItemStatus status, Instant cutoff) throws SQLException {
+  private long purge(Connection c, String queue, Due item, ItemStatus status, Instant cutoff) throws SQLException {
+    String id = item.id();
     String pid = ItemEntity.persistenceId(id).id();
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
@@ -205,6 +209,10 @@ public final class RetentionPurge {
         c.rollback();
         return -1;
       }
+      ItemCounts gone = new ItemCounts();
+      // The row deleted is the one selected: a change since would have moved its updated_at past the cutoff.
+      gone.moved(new ItemCounts.Row(new ItemCounts.Key(queue, status.name()), item.attempts()), null);
+      gone.write(c, ItemCounts.RETENTION);
       c.commit();
       return events;
     } catch (SQLException e) {

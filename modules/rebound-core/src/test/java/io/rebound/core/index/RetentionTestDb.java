@@ -136,6 +136,19 @@ final class RetentionTestDb {
     }
   }
 
+  /** The index's rows counted per queue and status: what the depth counts must say. */
+  java.util.Map<String, java.util.Map<ItemStatus, Long>> rowsCounted() throws SQLException {
+    java.util.Map<String, java.util.Map<ItemStatus, Long>> out = new java.util.HashMap<>();
+    try (Connection c = open(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT queue, status, COUNT(*) FROM rebound_item GROUP BY queue, status")) {
+      while (rs.next()) {
+        out.computeIfAbsent(rs.getString(1), q -> new java.util.EnumMap<>(ItemStatus.class))
+            .put(ItemStatus.valueOf(rs.getString(2)), rs.getLong(3));
+      }
+    }
+    return out;
+  }
+
   private static OffsetDateTime utc(Instant at) {
     return OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
   }
