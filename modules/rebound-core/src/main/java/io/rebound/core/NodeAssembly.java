@@ -226,7 +226,8 @@ final class NodeAssembly {
     // window between the waker's first wake and a caller's first command (a pause, say).
     warmUp(system, WarmUp.lookupsAtStart(system.settings().config(), joinsACluster), settings.askTimeout());
     // Items that left memory come back through the waker when the index shows them due.
-    Waker.init(system, indexDb, settings.queues().keySet(), wake, clock);
+    JournalTagPlacement placement = JournalTagPlacement.get(Adapter.toClassic(system));
+    Waker.init(system, indexDb, settings.queues().keySet(), wake, clock, () -> !placement.inRow());
     // Retention: purges terminal items past their queue's retention (not started when disabled).
     ActorRef<Retention.Command> retention = settings.retention().enabled()
         ? system.systemActorOf(Retention.create(settings, clock), "rebound-retention", Props.empty()) : null;

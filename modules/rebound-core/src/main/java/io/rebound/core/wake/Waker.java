@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -39,7 +40,8 @@ import java.util.Optional;
  * <p>It also finds attempts lost with their node: when it starts, when a member leaves, and every
  * {@code orphan-sweep-interval}, it wakes the items the index shows RUNNING; one whose attempt is
  * alive ignores it, one that recovers RUNNING records the attempt ORPHANED. The same sweep gives
- * rows an older version wrote without {@code wake_after} their due time.
+ * rows an older version wrote without {@code wake_after} their due time, while such a version may
+ * be a member ({@link WakeAfterBackfill}).
  */
 public final class Waker extends AbstractBehavior<Waker.Command> {
   public static final String NAME = "rebound-waker";
@@ -67,18 +69,26 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
   private record MemberLeft() implements Command {}
 
   /** Starts the waker as a one-instance sharded daemon process. */
-  public static void init(ActorSystem<?> system, IndexDatabase db, Set<String> queues, WakeSettings settings, Clock clock) {
+  /**
+   * @param olderMemberMayWrite whether a cluster member may be of a release that writes index rows
+   *     without {@code wake_after} (see {@link WakeAfterBackfill})
+   */
+  public static void init(ActorSystem<?> system, IndexDatabase db, Set<String> queues, WakeSettings settings, Clock clock,
+      BooleanSupplier olderMemberMayWrite) {
     ShardedDaemonProcess.get(system).init(
-        Command.class, NAME, 1, i -> create(db, queues, settings, clock),
+        Command.class, NAME, 1, i -> create(db, queues, settings, clock, olderMemberMayWrite),
         ShardedDaemonProcessSettings.create(system), Optional.empty());
   }
 
-  static Behavior<Command> create(IndexDatabase db, Set<String> queues, WakeSettings settings, Clock clock) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Waker(ctx, timers, db, queues, settings, clock)));
+  static Behavior<Command> create(IndexDatabase db, Set<String> queues, WakeSettings settings, Clock clock,
+      BooleanSupplier olderMemberMayWrite) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Waker(ctx, timers, db, queues, settings, clock, olderMemberMayWrite)));
   }
 
   private final TimerScheduler<Command> timers;
   private final IndexDatabase db;
+  private final BooleanSupplier olderMemberMayWrite;
+  private final WakeAfterBackfill backfill = new WakeAfterBackfill();
   private final WakeSettings settings;
   private final Clock clock;
   private final ClusterSharding sharding;
@@ -91,8 +101,9 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
   private Instant everythingUntil;
 
   private Waker(ActorContext<Command> ctx, TimerScheduler<Command> timers, IndexDatabase db, Set<String> queues,
-      WakeSettings settings, Clock clock) {
+      WakeSettings settings, Clock clock, BooleanSupplier olderMemberMayWrite) {
     super(ctx);
+    this.olderMemberMayWrite = olderMemberMayWrite;
     this.timers = timers;
     this.db = db;
     this.settings = settings;
@@ -189,10 +200,13 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
       sweeping = true;
       Instant before = s.all() ? clock.instant() : clock.instant().minus(settings.orphanSweepInterval());
       Set<String> queues = Set.copyOf(books.keySet());
+      boolean backfillNow = backfill.sweep(olderMemberMayWrite.getAsBoolean());
       getContext().pipeToSelf(db.run(c -> {
             List<String> running = new java.util.ArrayList<>();
             for (String queue : queues) {
-              DueItems.backfill(c, queue);
+              if (backfillNow) {
+                DueItems.backfill(c, queue);
+              }
               if (running.size() < SWEEP_LIMIT) {
                 running.addAll(DueItems.running(c, queue, before, SWEEP_LIMIT - running.size()));
               }
