@@ -150,7 +150,7 @@ public final class ItemIndex {
    * The oldest item not yet processed: the first of each status in the list index (queue, status,
    * created_at), one seek each; {@code status IN (...)} read every such row on H2, a whole backlog.
    */
-  private static final String OLDEST_OPEN = "SELECT MIN(created_at) FROM ("
+  static final String OLDEST_OPEN = "SELECT MIN(created_at) FROM ("
       + "(SELECT created_at FROM rebound_item WHERE queue = ? AND status = 'PENDING' ORDER BY created_at LIMIT 1)"
       + " UNION ALL (SELECT created_at FROM rebound_item WHERE queue = ? AND status = 'WAITING' ORDER BY created_at LIMIT 1)"
       + " UNION ALL (SELECT created_at FROM rebound_item WHERE queue = ? AND status = 'PARKED' ORDER BY created_at LIMIT 1)) oldest";
@@ -244,13 +244,19 @@ public final class ItemIndex {
     });
   }
 
-  /** Whether a queue has work that was due before {@code before}: PENDING since then, or WAITING due by then. */
+  static final String DUE_SINCE = "SELECT (SELECT COUNT(*) FROM rebound_item WHERE queue = ? AND status = 'PENDING' AND updated_at < ?"
+      + " AND (next_attempt_at IS NULL OR next_attempt_at < ?))"
+      + " + (SELECT COUNT(*) FROM rebound_item WHERE queue = ? AND status = 'WAITING' AND next_attempt_at < ?)";
+
+  /**
+   * Whether a queue has work that was due before {@code before}: PENDING since then, or WAITING due
+   * by then. Two counts, each within one status's range of (queue, status, updated_at): with the
+   * statuses OR-ed in one condition H2 read every row of the queue, retained ones included.
+   */
   CompletionStage<Long> dueSince(String queue, Instant before) {
+    // DUE_SINCE's parameters: queue, before, before, queue, before.
     return db.run(c -> {
-      try (PreparedStatement st = prepare(c,
-              "SELECT COUNT(*) FROM rebound_item WHERE queue = ? AND ((status = 'PENDING' AND updated_at < ? AND (next_attempt_at IS NULL OR next_attempt_at < ?))"
-                  + " OR (status = 'WAITING' AND next_attempt_at < ?))",
-              List.of(queue, IndexUpdates.time(before), IndexUpdates.time(before), IndexUpdates.time(before)));
+      try (PreparedStatement st = prepare(c, DUE_SINCE, List.of(queue, IndexUpdates.time(before), IndexUpdates.time(before), queue, IndexUpdates.time(before)));
           ResultSet rs = st.executeQuery()) {
         rs.next();
         return rs.getLong(1);
