@@ -26,16 +26,21 @@ import org.junit.jupiter.api.Test;
  */
 class ItemCountsTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
-  private Connection c;
+  Connection c;
+
+  /** The database the tests run on: an H2 in memory here, PostgreSQL in {@link PostgresItemCountsTest}. */
+  Connection open() throws SQLException {
+    return DriverManager.getConnection("jdbc:h2:mem:counts-" + System.nanoTime() + ";DATABASE_TO_UPPER=false");
+  }
 
   @BeforeEach
   void schema() throws SQLException {
-    c = DriverManager.getConnection("jdbc:h2:mem:counts-" + System.nanoTime() + ";DATABASE_TO_UPPER=false");
+    c = open();
     IndexSchema.ensure(c, Map.of());
   }
 
   @AfterEach
-  void close() throws SQLException {
+  void close() throws Exception {
     c.close();
   }
 
