@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class BenchCluster implements AutoCloseable {
   /** Rebound's tables, emptied before each run on a shared database. */
   private static final List<String> TABLES = List.of("event_tag", "event_journal", "snapshot", "rebound_item",
-      "pekko_projection_offset_store", "pekko_projection_management");
+      "rebound_item_count", "rebound_parked", "pekko_projection_offset_store", "pekko_projection_management");
 
   private final List<Rebound> nodes;
   private final AtomicInteger next = new AtomicInteger();

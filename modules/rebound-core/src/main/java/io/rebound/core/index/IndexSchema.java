@@ -136,7 +136,6 @@ public final class IndexSchema {
   public static void ensure(Connection c) throws SQLException {
     boolean hadWakeAt = hasColumn(c, "rebound_item", "wake_at");
     boolean hadWakeAfter = hasColumn(c, "rebound_item", "wake_after");
-    boolean hadCounts = hasTable(c, ItemCounts.TABLE);
     try (Statement st = c.createStatement()) {
       for (String sql : DDL) {
         st.execute(sql);
@@ -157,7 +156,7 @@ public final class IndexSchema {
         st.executeUpdate(WAKE_AFTER_BACKFILL);
       }
     }
-    ItemCounts.ensure(c, !hadCounts);
+    ItemCounts.ensure(c);
   }
 
   private static boolean hasColumn(Connection c, String table, String column) throws SQLException {

@@ -149,6 +149,7 @@ public final class IndexUpdates {
     // In batches, a few statements per group rather than one or two per item: each is a round trip
     // on PostgreSQL. The same writes as writeEach makes item by item, in another order (each item
     // has one change, and items do not depend on one another).
+    counts.clear(); // a write that failed before (then rolled back) leaves none of its moves
     Map<String, ItemCounts.Row> rows = rows(c, changes.entrySet().stream()
         .filter(e -> e.getValue().whole || countsWriter != null).map(Map.Entry::getKey).toList());
     List<Map.Entry<String, Change>> inserts = new ArrayList<>();
@@ -194,16 +195,17 @@ public final class IndexUpdates {
 
   /**
    * The queue, status and attempts of these ids' rows, for those that have one: one query for a group (the
-   * key answers {@code = ANY}), in the transaction that then writes them, so no other writer
-   * moves them in between (the projection of a slice is its items' only writer; a retention
-   * purge's delete waits for the row, or makes its update find none).
+   * key answers {@code = ANY}), locked in the transaction that then writes them, so no other
+   * writer moves them in between (a slice's projection is its items' only writer, but two of its
+   * instances may overlap in a handover; a retention purge's delete waits, or makes the update
+   * find no row).
    */
   private Map<String, ItemCounts.Row> rows(Connection c, List<String> ids) throws SQLException {
     Map<String, ItemCounts.Row> out = new HashMap<>();
     if (ids.isEmpty()) {
       return out;
     }
-    try (PreparedStatement st = c.prepareStatement("SELECT id, queue, status, attempts FROM " + itemTable + " WHERE id = ANY(?)")) {
+    try (PreparedStatement st = c.prepareStatement("SELECT id, queue, status, attempts FROM " + itemTable + " WHERE id = ANY(?) FOR UPDATE")) {
       st.setArray(1, c.createArrayOf("VARCHAR", ids.toArray(String[]::new)));
       try (java.sql.ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
@@ -258,6 +260,8 @@ public final class IndexUpdates {
    * a conflict) is thrown: the group is retried, as it may succeed later.
    */
   List<Refused> writeEach(Connection c) throws SQLException {
+    // After a batched write that failed and was rolled back: none of its counted moves stand.
+    counts.clear();
     List<Refused> refused = new ArrayList<>();
     for (Map.Entry<String, Change> e : changes.entrySet()) {
       Savepoint sp = c.setSavepoint();
@@ -309,7 +313,7 @@ public final class IndexUpdates {
 
   /** The queue, status and attempts of the item's row, or null without one. */
   private static ItemCounts.Row row(Connection c, String table, String id) throws SQLException {
-    try (PreparedStatement st = c.prepareStatement("SELECT queue, status, attempts FROM " + table + " WHERE id = ?")) {
+    try (PreparedStatement st = c.prepareStatement("SELECT queue, status, attempts FROM " + table + " WHERE id = ? FOR UPDATE")) {
       st.setString(1, id);
       try (java.sql.ResultSet rs = st.executeQuery()) {
         return rs.next() ? new ItemCounts.Row(new ItemCounts.Key(rs.getString(1), rs.getString(2)), rs.getInt(3)) : null;
@@ -349,7 +353,8 @@ public final class IndexUpdates {
       st.setString(1, id);
       st.executeUpdate();
     }
-    for (String tool : tools) {
+    // Once per tool: a handler may name one twice, and (tool, id) is the table's key.
+    for (String tool : new java.util.LinkedHashSet<>(tools)) {
       // The priority comes from the item's row, written just before.
       try (PreparedStatement st = c.prepareStatement(
           "INSERT INTO " + parkedTable + " (tool, id, priority, parked_at) SELECT ?, id, priority, ? FROM " + itemTable + " WHERE id = ?")) {

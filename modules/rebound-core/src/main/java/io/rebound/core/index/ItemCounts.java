@@ -79,6 +79,11 @@ final class ItemCounts {
     }
   }
 
+  /** Forgets the moves not written. */
+  void clear() {
+    deltas.clear();
+  }
+
   /** Adds the changes to {@code writer}'s rows, in the caller's transaction, and forgets them. */
   void write(Connection c, String writer) throws SQLException {
     for (Map.Entry<Key, Delta> e : deltas.entrySet()) {
@@ -134,30 +139,34 @@ final class ItemCounts {
   }
 
   /**
-   * Creates the table; when it is new, counts the rows there are (once: a node of an older
-   * version still projecting meanwhile moves rows without counting them, see OPERATIONS.md).
+   * Creates the table and, while it has no rows, counts the rows of {@code rebound_item} (the
+   * first start of this version on an index an older one kept). Rows written since by this
+   * version come with their counts, so an empty table beside rows means nothing counted them.
+   * Nodes starting together count once: on PostgreSQL the check and the count hold a lock that
+   * keeps other counters (and the projections' count updates) waiting; an H2 file has one node.
+   * Moves a node of an older version makes meanwhile are not counted (see OPERATIONS.md).
    */
-  static void ensure(Connection c, boolean tableIsNew) throws SQLException {
+  static void ensure(Connection c) throws SQLException {
     try (Statement st = c.createStatement()) {
       st.execute(DDL);
     }
-    if (tableIsNew) {
-      recountInTransaction(c);
-    }
-  }
-
-  private static void recountInTransaction(Connection c) throws SQLException {
     boolean auto = c.getAutoCommit();
     c.setAutoCommit(false);
     try (Statement st = c.createStatement()) {
-      st.executeUpdate(COUNT_ROWS);
-      c.commit();
-    } catch (SQLException e) {
-      c.rollback();
-      // Two nodes creating the table at once: the other counted first.
-      if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) {
-        throw e;
+      if (c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres")) {
+        st.execute("LOCK TABLE " + TABLE + " IN SHARE ROW EXCLUSIVE MODE");
       }
+      boolean counted;
+      try (ResultSet rs = st.executeQuery("SELECT 1 FROM " + TABLE + " LIMIT 1")) {
+        counted = rs.next();
+      }
+      if (!counted) {
+        st.executeUpdate(COUNT_ROWS);
+      }
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
     } finally {
       c.setAutoCommit(auto);
     }

@@ -20,4 +20,9 @@ final class WakeAfterBackfill {
     once = olderMemberMayWrite;
     return now;
   }
+
+  /** The sweep that was to backfill failed: the next one backfills, whoever the members are. */
+  void failed() {
+    once = true;
+  }
 }

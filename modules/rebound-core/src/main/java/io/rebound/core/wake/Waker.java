@@ -216,6 +216,9 @@ public final class Waker extends AbstractBehavior<Waker.Command> {
           (ids, error) -> {
             if (error != null) {
               getContext().getLog().warn("Waker: cannot read RUNNING items: {}", error.getMessage());
+              if (backfillNow) {
+                backfill.failed();
+              }
             }
             return new Running(error == null ? ids : List.of());
           });

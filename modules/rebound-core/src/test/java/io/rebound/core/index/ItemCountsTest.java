@@ -27,15 +27,29 @@ import org.junit.jupiter.api.Test;
 class ItemCountsTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
   Connection c;
+  private String url;
 
-  /** The database the tests run on: an H2 in memory here, PostgreSQL in {@link PostgresItemCountsTest}. */
-  Connection open() throws SQLException {
-    return DriverManager.getConnection("jdbc:h2:mem:counts-" + System.nanoTime() + ";DATABASE_TO_UPPER=false");
+  /** A new database for a test: an H2 in memory here, PostgreSQL in {@link PostgresItemCountsTest}. */
+  String newDatabase() throws SQLException {
+    return "jdbc:h2:mem:counts-" + System.nanoTime() + ";DATABASE_TO_UPPER=false;LOCK_TIMEOUT=10000";
+  }
+
+  /** Another connection to the test's database. */
+  Connection connect(String url) throws SQLException {
+    return DriverManager.getConnection(url);
+  }
+
+  /** Until the other thread's insert waits for the row the first connection inserted and has not committed. */
+  void awaitInsertWaiting(Thread other, Connection watch) {
+    // H2 retries the insert until the other commits (or its lock timeout): a frame of its insert.
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(8)).until(() ->
+        java.util.Arrays.stream(other.getStackTrace()).anyMatch(f -> f.getClassName().endsWith("command.dml.Insert")));
   }
 
   @BeforeEach
   void schema() throws SQLException {
-    c = open();
+    url = newDatabase();
+    c = connect(url);
     IndexSchema.ensure(c, Map.of());
   }
 
@@ -170,34 +184,68 @@ class ItemCountsTest {
   @Test
   void twoWritersAddingToTheSameNewRowBothCount() throws Exception {
     // The second insert of a writer's row (two nodes' retention runs at once) adds to the first.
-    String url = "jdbc:h2:mem:counts-race-" + System.nanoTime() + ";DATABASE_TO_UPPER=false;LOCK_TIMEOUT=10000";
-    try (Connection a = DriverManager.getConnection(url); Connection b = DriverManager.getConnection(url)) {
-      IndexSchema.ensure(a, Map.of());
+    try (Connection a = connect(url); Connection b = connect(url); Connection watch = connect(url)) {
       a.setAutoCommit(false);
       b.setAutoCommit(false);
       ItemCounts first = new ItemCounts();
       first.moved(new ItemCounts.Row(new ItemCounts.Key("q", "SUCCEEDED"), 2), null);
       first.write(a, ItemCounts.RETENTION);
-      Thread other = new Thread(() -> {
+      java.util.concurrent.CompletableFuture<Void> second = java.util.concurrent.CompletableFuture.runAsync(() -> {
         try {
-          ItemCounts second = new ItemCounts();
-          second.moved(new ItemCounts.Row(new ItemCounts.Key("q", "SUCCEEDED"), 3), null);
-          second.write(b, ItemCounts.RETENTION); // waits for a's row, then adds to it
+          ItemCounts minusOne = new ItemCounts();
+          minusOne.moved(new ItemCounts.Row(new ItemCounts.Key("q", "SUCCEEDED"), 3), null);
+          minusOne.write(b, ItemCounts.RETENTION); // waits for a's row, then adds to it
           b.commit();
         } catch (SQLException e) {
-          throw new RuntimeException(e);
+          throw new java.util.concurrent.CompletionException(e);
         }
+      }, r -> {
+        Thread t = new Thread(r, "second-writer");
+        t.start();
+        secondWriter = t;
       });
-      other.start();
-      // Let b reach its insert of the row a inserted and has not committed (H2 retries it until a
-      // commits, or its lock timeout), then commit a: b's insert fails, and b adds to a's row.
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(8)).until(() ->
-          java.util.Arrays.stream(other.getStackTrace()).anyMatch(f -> f.getClassName().endsWith("command.dml.Insert")));
+      awaitInsertWaiting(secondWriter, watch);
       a.commit();
-      other.join(15_000);
-      a.setAutoCommit(true);
-      assertEquals(Map.of("q", Map.of(ItemStatus.SUCCEEDED, -2L)), ItemCounts.byQueue(a));
-      assertEquals(-5, ItemCounts.ofQueue(a, "q").attempts());
+      second.get(15, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(Map.of("q", Map.of(ItemStatus.SUCCEEDED, -2L)), ItemCounts.byQueue(watch));
+      assertEquals(-5, ItemCounts.ofQueue(watch, "q").attempts());
     }
+  }
+
+  private volatile Thread secondWriter;
+
+  @Test
+  void aGroupThatFallsBackToItemByItemCountsEachWrittenItemOnce() throws Exception {
+    write("item-0", false, u -> u.add("p", 1, enqueued("p", "q")));
+    IndexProjection.Handler handler = new IndexProjection.Handler(false, IndexQuarantineTest.WAKE, new ProjectionHealth(), "item-0");
+    IndexSession session = new IndexSession(c);
+    handler.process(session, List.of(
+        env("a", 1, enqueued("a", "q")),
+        // Its row is written, then its parking is refused (a tool name longer than the column):
+        // the group is rolled back and written item by item, "p" quarantined.
+        env("p", 2, new ItemEntity.Parked(0, 0, List.of("t".repeat(300)), "down", T, T.plusSeconds(600)))));
+    session.commit();
+    c.setAutoCommit(true);
+    assertEquals(Map.of("q", Map.of(ItemStatus.PENDING, 2L)), ItemCounts.byQueue(c));
+    assertCountsAreTheRows("after the fallback");
+  }
+
+  @Test
+  void aToolNamedTwiceParksTheItemOnce() throws Exception {
+    write("item-0", false, u -> {
+      u.add("p", 1, enqueued("p", "q"));
+      u.add("p", 2, new ItemEntity.Parked(0, 0, List.of("db", "db"), "down", T, T.plusSeconds(600)));
+    });
+    assertEquals(Map.of("q", Map.of(ItemStatus.PARKED, 1L)), ItemCounts.byQueue(c));
+    assertCountsAreTheRows("parked");
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM rebound_parked")) {
+      rs.next();
+      assertEquals(1, rs.getInt(1));
+    }
+  }
+
+  private static org.apache.pekko.projection.eventsourced.EventEnvelope<ItemEntity.Event> env(String id, long seqNr, ItemEntity.Event event) {
+    return org.apache.pekko.projection.eventsourced.EventEnvelope.create(
+        org.apache.pekko.persistence.query.Offset.sequence(seqNr), ItemEntity.persistenceId(id).id(), seqNr, event, 0L);
   }
 }

@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The depth counts, and the queries that replaced counting rows, on PostgreSQL (skipped where none answers). */
@@ -17,20 +18,33 @@ class PostgresItemCountsTest extends ItemCountsTest {
   private PostgresTestDatabase db;
 
   @Override
-  Connection open() throws SQLException {
+  String newDatabase() {
     db = PostgresTestDatabase.create();
-    return DriverManager.getConnection(db.url(), PostgresTestDatabase.USER, "");
+    return db.url();
   }
 
+  @Override
+  Connection connect(String url) throws SQLException {
+    return DriverManager.getConnection(url, PostgresTestDatabase.USER, "");
+  }
+
+  /** PostgreSQL makes the second insert wait on the first one's transaction: a session waiting for a lock. */
+  @Override
+  void awaitInsertWaiting(Thread other, Connection watch) {
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(8)).until(() -> {
+      try (Statement st = watch.createStatement(); ResultSet rs = st.executeQuery(
+          "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")) {
+        return rs.next() && rs.getInt(1) > 0;
+      }
+    });
+  }
+
+  @AfterEach
   @Override
   void close() throws Exception {
     super.close();
     db.close();
   }
-
-  /** Not here: it waits on a frame of H2's insert. */
-  @Override
-  void twoWritersAddingToTheSameNewRowBothCount() {}
 
   @Test
   void theOldestOpenItemAndTheWorkDueSinceAreReadOnPostgresql() throws SQLException {

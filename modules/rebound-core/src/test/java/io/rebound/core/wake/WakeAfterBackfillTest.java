@@ -21,6 +21,15 @@ class WakeAfterBackfillTest {
   }
 
   @Test
+  void aSweepThatFailedToBackfillIsFollowedByOneThatBackfills() {
+    WakeAfterBackfill gate = new WakeAfterBackfill();
+    assertEquals(true, gate.sweep(false));
+    gate.failed(); // its database call failed
+    assertEquals(true, gate.sweep(false));
+    assertEquals(false, gate.sweep(false));
+  }
+
+  @Test
   void whileAnOlderMemberMayWriteEverySweepBackfillsAndOneMoreAfterItLeft() {
     assertEquals(List.of(true, true, true, true, false), sweeps(false, true, true, false, false));
   }
